@@ -1,0 +1,8 @@
+"""The v1 API: one router per app, mounted under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("relationships.api.urls")),
+    path("", include("governance.api.urls")),
+]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CbrmsConfig(AppConfig):
+    """The project itself: tenancy, API wiring, development services."""
+
+    name = "cbrms"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,31 @@
+"""The scoped manager: tenant querysets exist only relative to an acting organization."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from cbrms.tenancy.context import get_acting_organization
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset of tenant rows; ``Model.objects`` returns it already scoped."""
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+    """Default manager of every tenant model.
+
+    ``Model.objects.all()`` holds only what the acting organization may see, and raises
+    ``NoActingOrganization`` when nobody acts. The model says what "visible" means through
+    its ``scope_queryset(queryset, organization)`` classmethod, which delegates to
+    ``cbrms.tenancy.selectors``. ``unscoped()`` is the one, greppable escape hatch.
+    """
+
+    use_in_migrations = False
+
+    def get_queryset(self) -> ScopedQuerySet:
+        organization = get_acting_organization()
+        return self.model.scope_queryset(super().get_queryset(), organization)
+
+    def unscoped(self) -> ScopedQuerySet:
+        """Every row, whoever acts: for authentication, migrations, demo data and audits only."""
+        return super().get_queryset()

@@ -1,0 +1,23 @@
+"""Error pages: JSON under /api/, readable HTML elsewhere."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from cbrms.api.exceptions import error_body
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    if _is_api(request):
+        body = error_body("server_error", "Something went wrong on our side; it was logged.")
+        return JsonResponse(body, status=500)
+    return render(request, "errors/500.html", status=500)

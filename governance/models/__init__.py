@@ -1,0 +1,3 @@
+from governance.models.audit import AuditAction, AuditEvent
+
+__all__ = ["AuditAction", "AuditEvent"]

@@ -1,0 +1,20 @@
+"""Template context shared by every page: who acts, and where else they could act."""
+
+from relationships.models import Membership
+
+
+def acting_organization(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    memberships = (
+        Membership.objects.unscoped()
+        .filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+    return {
+        "acting_organization": getattr(request, "organization", None),
+        "acting_membership": getattr(request, "membership", None),
+        "my_memberships": memberships,
+    }

@@ -1,0 +1,48 @@
+"""Who may do what inside an organization: the one table of role capabilities.
+
+``docs/permissions.md`` shows this table to people; ``tests/relationships/test_roles.py``
+fails when the two disagree. Beyond the role, some actions belong to one party of a
+relationship (only the lead changes the relationship itself); services check those.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from relationships.models.choices import Role
+
+
+class Capability(StrEnum):
+    ORGANIZATION_VIEW = "organization.view"
+    ORGANIZATION_CHANGE = "organization.change"
+    MEMBERS_VIEW = "members.view"
+    MEMBERS_MANAGE = "members.manage"
+    RELATIONSHIPS_VIEW = "relationships.view"
+    RELATIONSHIPS_MANAGE = "relationships.manage"
+    PARTIES_VIEW = "parties.view"
+    PARTIES_MANAGE = "parties.manage"
+    TOKENS_OWN = "tokens.own"
+    TOKENS_MANAGE = "tokens.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+_EVERYONE = frozenset(Role)
+
+ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
+    Capability.ORGANIZATION_VIEW: _EVERYONE,
+    Capability.ORGANIZATION_CHANGE: frozenset({Role.ADMIN}),
+    Capability.MEMBERS_VIEW: _EVERYONE,
+    Capability.MEMBERS_MANAGE: frozenset({Role.ADMIN}),
+    Capability.RELATIONSHIPS_VIEW: _EVERYONE,
+    Capability.RELATIONSHIPS_MANAGE: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
+    Capability.PARTIES_VIEW: _EVERYONE,
+    Capability.PARTIES_MANAGE: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
+    Capability.TOKENS_OWN: _EVERYONE,
+    Capability.TOKENS_MANAGE: frozenset({Role.ADMIN}),
+    Capability.AUDIT_VIEW: frozenset({Role.ADMIN, Role.EXECUTIVE, Role.RELATIONSHIP_MANAGER}),
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    """Whether a member with ``role`` holds ``capability``. Unknown roles hold nothing."""
+    return role in ROLE_CAPABILITIES.get(capability, frozenset())
