@@ -138,7 +138,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='party',
             name='ser',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ser_of', to='relationships.membership', verbose_name='senior executive responsible'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ser_of', to='relationships.membership', verbose_name='senior executive responsible'),
         ),
         migrations.AddField(
             model_name='relationship',

@@ -128,7 +128,7 @@ class Party(models.Model):
     status = models.CharField(max_length=10, choices=PartyStatus.choices)
     ser = models.ForeignKey(
         Membership,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="ser_of",

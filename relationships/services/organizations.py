@@ -1,0 +1,99 @@
+"""Writes to organizations and their memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from cbrms.errors import Conflict, ValidationFailed
+from relationships.models import Membership, Organization, Party, Role
+
+ORGANIZATION_EDITABLE = ("name", "size_class", "sector", "country")
+
+
+@transaction.atomic
+def organization_create(
+    *, name: str, slug: str, size_class: str, country: str, sector: str = "", admin=None
+) -> Organization:
+    """Register an organization; ``admin`` (a user), when given, becomes its first admin."""
+    if Organization.objects.unscoped().filter(slug=slug).exists():
+        raise Conflict(f"The slug '{slug}' is taken.", code="slug_taken")
+    organization = Organization.objects.unscoped().create(
+        name=name, slug=slug, size_class=size_class, country=country.upper(), sector=sector
+    )
+    if admin is not None:
+        Membership.objects.unscoped().create(user=admin, organization=organization, role=Role.ADMIN)
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, **changes) -> Organization:
+    unknown = set(changes) - set(ORGANIZATION_EDITABLE)
+    if unknown:
+        raise ValidationFailed(
+            "These fields cannot be changed.",
+            fields={field: ["Not editable."] for field in sorted(unknown)},
+        )
+    if "country" in changes:
+        changes["country"] = changes["country"].upper()
+    for field, value in changes.items():
+        setattr(organization, field, value)
+    organization.save(update_fields=[*changes, "updated_at"])
+    return organization
+
+
+@transaction.atomic
+def membership_add(
+    *, organization: Organization, email: str, role: str, full_name: str = ""
+) -> Membership:
+    """Add a person to the organization, creating their user (with no password) if new."""
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=None, full_name=full_name)
+    try:
+        with transaction.atomic():
+            return Membership.objects.unscoped().create(
+                user=user, organization=organization, role=role
+            )
+    except IntegrityError:
+        raise Conflict(f"{email} is already a member.", code="already_member") from None
+
+
+def _ensure_admin_remains(membership: Membership) -> None:
+    others = (
+        Membership.objects.unscoped()
+        .filter(organization_id=membership.organization_id, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+    )
+    if membership.role == Role.ADMIN and not others.exists():
+        raise Conflict("An organization keeps at least one admin.", code="last_admin")
+
+
+def _ensure_not_serving_as_ser(membership: Membership) -> None:
+    if Party.objects.unscoped().filter(ser=membership, status="active").exists():
+        raise Conflict(
+            "This member is the SER of an active relationship; name another SER first.",
+            code="member_is_ser",
+        )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    membership = Membership.objects.unscoped().select_for_update().get(pk=membership.pk)
+    if role == membership.role:
+        return membership
+    _ensure_admin_remains(membership)
+    if membership.role == Role.EXECUTIVE:
+        _ensure_not_serving_as_ser(membership)
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    membership = Membership.objects.unscoped().select_for_update().get(pk=membership.pk)
+    _ensure_admin_remains(membership)
+    _ensure_not_serving_as_ser(membership)
+    membership.delete()

@@ -1,0 +1,260 @@
+"""Writes to relationships and their parties."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
+from relationships.models import (
+    FrameworkProfile,
+    Membership,
+    Organization,
+    Party,
+    PartyRole,
+    PartyStatus,
+    Relationship,
+    RelationshipType,
+    Role,
+    SizeClass,
+)
+
+EDITABLE_FIELDS = ("name", "description", "type", "framework_profile", "member_directory_visible")
+
+
+def _lead_party_role(relationship_type: str) -> str:
+    return (
+        PartyRole.ORCHESTRATOR
+        if relationship_type == RelationshipType.ECOSYSTEM
+        else PartyRole.LEAD
+    )
+
+
+def _check_profile(*, organization: Organization, relationship_type: str, profile: str) -> None:
+    if (relationship_type == RelationshipType.ECOSYSTEM) != (profile == FrameworkProfile.ECOSYSTEM):
+        raise ValidationFailed(
+            "An ecosystem runs on the ISO/TS 44007 ecosystem profile, and only an ecosystem does.",
+            fields={"framework_profile": ["Does not match the relationship type."]},
+        )
+    if profile == FrameworkProfile.SME and organization.size_class == SizeClass.LARGE:
+        raise ValidationFailed(
+            "The ISO 44003 SME profile is for micro, small and medium organizations.",
+            fields={"framework_profile": ["Not available to a large organization."]},
+        )
+
+
+def _check_ser(*, organization_id: int, ser: Membership | None) -> None:
+    if ser is None:
+        return
+    if ser.organization_id != organization_id:
+        raise ValidationFailed(
+            "The SER must be a member of the party's own organization.",
+            fields={"ser": ["Not a member of this organization."]},
+        )
+    if ser.role != Role.EXECUTIVE:
+        raise ValidationFailed(
+            "The SER must hold the executive role in their organization.",
+            fields={"ser": ["This member is not an executive."]},
+        )
+
+
+def _require_lead(*, relationship: Relationship, organization: Organization) -> None:
+    if relationship.lead_organization_id != organization.pk:
+        raise PermissionRefused(
+            "Only the lead organization of the relationship may do this.", code="not_lead"
+        )
+
+
+@transaction.atomic
+def relationship_create(
+    *,
+    organization: Organization,
+    name: str,
+    type: str,
+    framework_profile: str | None = None,
+    description: str = "",
+    ser: Membership | None = None,
+    member_directory_visible: bool = False,
+) -> Relationship:
+    """Start a relationship led by ``organization``, at stage 1, with its lead party."""
+    if framework_profile is None:
+        framework_profile = (
+            FrameworkProfile.ECOSYSTEM
+            if type == RelationshipType.ECOSYSTEM
+            else FrameworkProfile.ISO44001
+        )
+    _check_profile(organization=organization, relationship_type=type, profile=framework_profile)
+    _check_ser(organization_id=organization.pk, ser=ser)
+    relationship = Relationship.objects.unscoped().create(
+        name=name,
+        description=description,
+        type=type,
+        framework_profile=framework_profile,
+        lead_organization=organization,
+        member_directory_visible=member_directory_visible,
+    )
+    now = timezone.now()
+    Party.objects.unscoped().create(
+        relationship=relationship,
+        organization=organization,
+        role=_lead_party_role(type),
+        status=PartyStatus.ACTIVE,
+        ser=ser,
+        joined_at=now,
+    )
+    return relationship
+
+
+@transaction.atomic
+def relationship_update(
+    *, relationship: Relationship, organization: Organization, **changes
+) -> Relationship:
+    """Change what describes a relationship. Only the lead may; the stage never changes here."""
+    _require_lead(relationship=relationship, organization=organization)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            "These fields cannot be changed here.",
+            fields={field: ["Not editable."] for field in sorted(unknown)},
+        )
+    new_type = changes.get("type", relationship.type)
+    new_profile = changes.get("framework_profile", relationship.framework_profile)
+    if "type" in changes and (new_type == RelationshipType.ECOSYSTEM) != relationship.is_ecosystem:
+        raise ValidationFailed(
+            "A relationship cannot become an ecosystem, or stop being one: their parties differ.",
+            fields={"type": ["Cannot switch between ecosystem and other types."]},
+        )
+    _check_profile(organization=organization, relationship_type=new_type, profile=new_profile)
+    for field, value in changes.items():
+        setattr(relationship, field, value)
+    relationship.save(update_fields=[*changes, "updated_at"])
+    return relationship
+
+
+@transaction.atomic
+def relationship_archive(*, relationship: Relationship, organization: Organization) -> Relationship:
+    """Hide a relationship from everyday lists; nothing is deleted, and it can be restored."""
+    _require_lead(relationship=relationship, organization=organization)
+    if relationship.archived_at is None:
+        relationship.archived_at = timezone.now()
+        relationship.save(update_fields=["archived_at", "updated_at"])
+    return relationship
+
+
+@transaction.atomic
+def relationship_restore(*, relationship: Relationship, organization: Organization) -> Relationship:
+    _require_lead(relationship=relationship, organization=organization)
+    if relationship.archived_at is not None:
+        relationship.archived_at = None
+        relationship.save(update_fields=["archived_at", "updated_at"])
+    return relationship
+
+
+@transaction.atomic
+def party_invite(
+    *,
+    relationship: Relationship,
+    organization: Organization,
+    invitee: Organization,
+    role: str | None = None,
+) -> Party:
+    """The lead invites another organization; it takes part once it accepts."""
+    _require_lead(relationship=relationship, organization=organization)
+    expected_role = PartyRole.MEMBER if relationship.is_ecosystem else PartyRole.PARTNER
+    role = role or expected_role
+    if role != expected_role:
+        raise ValidationFailed(
+            f"Invited organizations join this relationship as '{expected_role}'.",
+            fields={"role": [f"Must be '{expected_role}'."]},
+        )
+    existing = (
+        Party.objects.unscoped().filter(relationship=relationship, organization=invitee).first()
+    )
+    if existing is not None:
+        if existing.status in (PartyStatus.ACTIVE, PartyStatus.INVITED):
+            raise Conflict(
+                f"{invitee.name} is already {existing.get_status_display().lower()} here.",
+                code="already_party",
+            )
+        # A party that left or declined can be invited again; its history stays in the trail.
+        existing.status = PartyStatus.INVITED
+        existing.role = role
+        existing.left_at = None
+        existing.joined_at = None
+        existing.invited_at = timezone.now()
+        existing.save()
+        return existing
+    try:
+        with transaction.atomic():
+            return Party.objects.unscoped().create(
+                relationship=relationship,
+                organization=invitee,
+                role=role,
+                status=PartyStatus.INVITED,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"{invitee.name} was invited at the same moment.", code="already_party"
+        ) from None
+
+
+@transaction.atomic
+def party_accept(
+    *, party: Party, organization: Organization, ser: Membership | None = None
+) -> Party:
+    """The invited organization accepts, optionally naming its SER."""
+    party = Party.objects.unscoped().select_for_update().get(pk=party.pk)
+    if party.organization_id != organization.pk:
+        raise PermissionRefused("Only the invited organization may accept its invitation.")
+    if party.status != PartyStatus.INVITED:
+        raise Conflict("This invitation is no longer open.", code="invitation_closed")
+    _check_ser(organization_id=organization.pk, ser=ser)
+    party.status = PartyStatus.ACTIVE
+    party.joined_at = timezone.now()
+    if ser is not None:
+        party.ser = ser
+    party.save()
+    return party
+
+
+@transaction.atomic
+def party_decline(*, party: Party, organization: Organization) -> Party:
+    party = Party.objects.unscoped().select_for_update().get(pk=party.pk)
+    if party.organization_id != organization.pk:
+        raise PermissionRefused("Only the invited organization may decline its invitation.")
+    if party.status != PartyStatus.INVITED:
+        raise Conflict("This invitation is no longer open.", code="invitation_closed")
+    party.status = PartyStatus.DECLINED
+    party.save()
+    return party
+
+
+@transaction.atomic
+def party_set_ser(*, party: Party, organization: Organization, ser: Membership | None) -> Party:
+    """Each party names its own SER: nobody else can."""
+    if party.organization_id != organization.pk:
+        raise PermissionRefused("Each organization names its own SER.", code="not_own_party")
+    _check_ser(organization_id=organization.pk, ser=ser)
+    party.ser = ser
+    party.save(update_fields=["ser", "updated_at"])
+    return party
+
+
+@transaction.atomic
+def party_leave(*, party: Party, organization: Organization) -> Party:
+    """A party leaves (or the lead removes it). The lead itself cannot leave its relationship."""
+    if party.is_lead:
+        raise Conflict(
+            "The lead party cannot leave; exit the relationship through stage 8 instead.",
+            code="lead_cannot_leave",
+        )
+    if party.organization_id != organization.pk:
+        _require_lead(relationship=party.relationship, organization=organization)
+    if party.status == PartyStatus.LEFT:
+        return party
+    if party.status != PartyStatus.ACTIVE:
+        raise Conflict("Only an active party can leave.", code="not_active")
+    party.status = PartyStatus.LEFT
+    party.left_at = timezone.now()
+    party.save()
+    return party
