@@ -1,0 +1,49 @@
+"""The tenancy layer itself: scoped managers fail closed and answer the visibility rules."""
+
+import pytest
+
+from cbrms.tenancy.context import NoActingOrganization, acting_as
+from relationships.models import Membership, Party, Relationship
+from tests.factories import OrganizationFactory, make_relationship
+
+pytestmark = pytest.mark.django_db
+
+
+def test_scoped_manager_raises_without_acting_organization(world):
+    for model in (Relationship, Party, Membership):
+        with pytest.raises(NoActingOrganization):
+            list(model.objects.all())
+
+
+def test_each_organization_sees_only_relationships_it_is_an_active_party_of(world):
+    with acting_as(world.own):
+        assert set(Relationship.objects.all()) == {world.relationship}
+    with acting_as(world.partner):
+        assert set(Relationship.objects.all()) == {world.relationship}
+    with acting_as(world.stranger):
+        assert set(Relationship.objects.all()) == {world.stranger_relationship}
+
+
+def test_an_invited_party_does_not_see_the_relationship_until_it_accepts(world):
+    newcomer = OrganizationFactory()
+    from relationships.services.relationships import party_accept, party_invite
+
+    party = party_invite(relationship=world.relationship, organization=world.own, invitee=newcomer)
+    with acting_as(newcomer):
+        assert not Relationship.objects.exists()
+        assert list(Party.objects.all()) == [party]  # its own invitation
+    party_accept(party=party, organization=newcomer)
+    with acting_as(newcomer):
+        assert list(Relationship.objects.all()) == [world.relationship]
+
+
+def test_ecosystem_members_see_each_other_only_when_the_orchestrator_allows(db):
+    hub, first, second = OrganizationFactory(), OrganizationFactory(), OrganizationFactory()
+    ecosystem = make_relationship(lead=hub, partners=(first, second), type="ecosystem")
+    with acting_as(hub):
+        assert Party.objects.filter(relationship=ecosystem).count() == 3
+    with acting_as(first):
+        assert {p.organization for p in Party.objects.filter(relationship=ecosystem)} == {first}
+    Relationship.objects.unscoped().filter(pk=ecosystem.pk).update(member_directory_visible=True)
+    with acting_as(first):
+        assert Party.objects.filter(relationship=ecosystem).count() == 3
