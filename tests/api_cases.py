@@ -167,6 +167,7 @@ class ResourceCases:
     def test_list_query_count_does_not_grow(self, world):
         client = self.client_for(world, "own", Role.ADMIN)
         self.make_many(world, 2)
+        client.get(self.list_url(world))  # a token's first use records it (one more query)
         with CaptureQueriesContext(connection) as few:
             assert client.get(self.list_url(world) + "?page_size=100").status_code == 200
         self.make_many(world, 12)

@@ -14,7 +14,7 @@ from typing import ClassVar
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.http import Http404
-from rest_framework import permissions, serializers
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.viewsets import GenericViewSet
 
 from cbrms.errors import NotVisible
@@ -39,6 +39,8 @@ class HasCapability(permissions.BasePermission):
         membership = getattr(request, "membership", None)
         if membership is None:
             return False
+        if view.action is None:  # a method no action is routed to: refuse it as such
+            raise exceptions.MethodNotAllowed(request.method)
         capability = view.capabilities.get(view.action)
         return capability is not None and role_can(membership.role, capability)
 
@@ -71,6 +73,12 @@ class TenantViewSet(GenericViewSet):
                 raise TypeError(
                     f"{cls.__name__} must not override {name}(): scoping belongs to "
                     "TenantViewSet. Use narrow_queryset() or parent_lookups instead."
+                )
+        for name in ("perform_create", "perform_update", "perform_destroy"):
+            if getattr(cls, name) is not getattr(TenantViewSet, name):
+                raise TypeError(
+                    f"{cls.__name__}.{name}() is not TenantViewSet's (a DRF model mixin's?): "
+                    "writes go through create_object/update_object/destroy_object."
                 )
         model = cls.__dict__.get("model")
         if model is not None and not isinstance(model._default_manager, ScopedManager):

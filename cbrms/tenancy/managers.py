@@ -29,3 +29,7 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
     def unscoped(self) -> ScopedQuerySet:
         """Every row, whoever acts: for authentication, migrations, demo data and audits only."""
         return super().get_queryset()
+
+    def none(self) -> ScopedQuerySet:
+        """The empty queryset needs nobody to act: it cannot show anything (schema generation)."""
+        return super().get_queryset().none()

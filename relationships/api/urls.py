@@ -1,1 +1,32 @@
-urlpatterns = []
+"""URLs of the relationships API, mounted under ``/api/v1/``.
+
+Everything but ``auth/token/`` lives under ``orgs/<org_slug>/``, the organization that acts.
+"""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from relationships.api import schema, views
+
+__all__ = ["schema", "urlpatterns"]  # schema: registers the bearer token's OpenAPI scheme
+
+ORG = "orgs/<slug:org_slug>"
+
+router = SimpleRouter(use_regex_path=False)
+router.register(f"{ORG}/relationships", views.RelationshipViewSet, basename="relationship")
+router.register(
+    f"{ORG}/relationships/<int:relationship>/parties", views.PartyViewSet, basename="party"
+)
+router.register(f"{ORG}/invitations", views.InvitationViewSet, basename="invitation")
+router.register(f"{ORG}/members", views.MembershipViewSet, basename="membership")
+router.register(f"{ORG}/tokens", views.ApiTokenViewSet, basename="api-token")
+
+organization_detail = views.OrganizationViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update"}
+)
+
+urlpatterns = [
+    path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),
+    path(f"{ORG}/", organization_detail, name="organization-detail"),
+    *router.urls,
+]

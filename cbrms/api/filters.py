@@ -1,0 +1,29 @@
+"""Filter backends shared by the API's lists."""
+
+from __future__ import annotations
+
+from rest_framework.filters import OrderingFilter
+
+
+class StableOrderingFilter(OrderingFilter):
+    """``?ordering=`` with ``id`` as the tie-breaker, so cursor pages never skip or repeat rows.
+
+    Cursor pagination takes its ordering from this filter; rows that tie on the client's field
+    (two relationships of the same stage) are then ordered by id, in the same direction.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        ordering = list(super().get_ordering(request, queryset, view) or ["-id"])
+        if not any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", None) or []
+        default = ", ".join(getattr(view, "ordering", None) or ["-id"])
+        for parameter in parameters:
+            parameter["description"] = (
+                f"One of {', '.join(fields)}; prefix `-` for descending. Default: {default}."
+            )
+        return parameters

@@ -1,0 +1,81 @@
+"""The conventions of every org-scoped API resource, on top of ``TenantViewSet``.
+
+- reads use ``serializer_class``; writes validate input with ``input_serializers[action]`` and
+  answer with ``serializer_class``, re-read through the scope (so a response shows exactly what a
+  later GET would);
+- filters, search and ordering shape lists only: an object's URL reaches it whatever the list
+  filters hide by default (an archived relationship, say);
+- responses and errors are described by ``ApiAutoSchema``.
+
+Lists and reads use DRF's ``ListModelMixin``/``RetrieveModelMixin``. Writes use the mixins
+below, never DRF's create/update/destroy mixins: theirs define ``perform_*`` methods that would
+shadow ``TenantViewSet``'s (and save or delete the row directly, past the services and the
+visibility check). ``TenantViewSet`` refuses such a subclass.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from cbrms.api.schema import ApiAutoSchema
+from cbrms.tenancy.api import TenantViewSet
+
+
+class OrgViewSet(TenantViewSet):
+    """Base of the API's view sets under ``/api/v1/orgs/{org_slug}/``."""
+
+    schema = ApiAutoSchema()
+    input_serializers: ClassVar[dict[str, type[serializers.Serializer]]] = {}
+    filter_backends = [DjangoFilterBackend]
+
+    def get_serializer_class(self):
+        return self.input_serializers.get(self.action, self.serializer_class)
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def output(self, instance, *, reload: bool = True) -> dict:
+        """The read representation of ``instance``, re-read through the scope by default."""
+        if reload:
+            instance = self.get_queryset().get(pk=instance.pk)
+        return self.serializer_class(instance, context=self.get_serializer_context()).data
+
+
+class CreateMixin:
+    """``POST``: validate, ``create_object`` (a service), answer 201 with the read body."""
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        return Response(self.output(serializer.instance), status=status.HTTP_201_CREATED)
+
+
+class UpdateMixin:
+    """``PUT``/``PATCH``: validate, ``update_object`` (a service), answer 200 with the read body."""
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(self.output(serializer.instance))
+
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+
+class DestroyMixin:
+    """``DELETE``: ``destroy_object`` (a service), answer 204."""
+
+    def destroy(self, request, *args, **kwargs):
+        self.perform_destroy(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

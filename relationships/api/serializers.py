@@ -1,0 +1,299 @@
+"""Serializers of the relationships API: reads (``<Model>Serializer``) and write inputs.
+
+Serializers check the shape of input only; who may do what is decided by the capability table
+(``relationships.roles``) and the services. Every writable relation is a scoped field, so an id
+the acting organization cannot see is refused as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from cbrms.tenancy.api import ScopedRelatedField
+from relationships.models import (
+    ApiToken,
+    FrameworkProfile,
+    Membership,
+    Organization,
+    Party,
+    PartyRole,
+    Relationship,
+    RelationshipType,
+    Role,
+    SizeClass,
+    User,
+)
+from relationships.selectors import organization_for_invitation
+
+# --- organizations and people ------------------------------------------------------------
+
+
+class OrganizationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["slug", "name"]
+        read_only_fields = fields
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    is_sme = serializers.BooleanField(
+        read_only=True, help_text="Micro, small or medium: may use the ISO 44003 SME profile."
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "size_class",
+            "sector",
+            "country",
+            "is_sme",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrganizationUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    size_class = serializers.ChoiceField(choices=SizeClass.choices, required=False)
+    sector = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", required=False, help_text="ISO 3166-1 alpha-2 code, e.g. GB."
+    )
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class MembershipCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class MembershipUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberSummarySerializer(serializers.ModelSerializer):
+    """A member named in another record (a party's SER, a token's owner)."""
+
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "full_name"]
+        read_only_fields = fields
+
+
+# --- relationships and parties -----------------------------------------------------------
+
+
+class PartySummarySerializer(serializers.ModelSerializer):
+    organization = OrganizationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Party
+        fields = ["id", "organization", "role", "status"]
+        read_only_fields = fields
+
+
+class RelationshipSerializer(serializers.ModelSerializer):
+    lead_organization = OrganizationSummarySerializer(read_only=True)
+    stage_name = serializers.CharField(read_only=True)
+    is_archived = serializers.BooleanField(read_only=True)
+    parties = PartySummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Relationship
+        fields = [
+            "id",
+            "name",
+            "description",
+            "type",
+            "framework_profile",
+            "current_stage",
+            "stage_name",
+            "status",
+            "lead_organization",
+            "member_directory_visible",
+            "is_archived",
+            "archived_at",
+            "parties",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RelationshipCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    type = serializers.ChoiceField(choices=RelationshipType.choices)
+    framework_profile = serializers.ChoiceField(
+        choices=FrameworkProfile.choices,
+        required=False,
+        help_text="Defaults to the ecosystem profile for an ecosystem, ISO 44001 otherwise.",
+    )
+    ser = ScopedRelatedField(
+        Membership,
+        required=False,
+        allow_null=True,
+        help_text="Membership id of your organization's SER (an executive).",
+    )
+    member_directory_visible = serializers.BooleanField(required=False, default=False)
+
+
+class RelationshipUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Relationship
+        fields = ["name", "description", "type", "framework_profile", "member_directory_visible"]
+
+
+class PartySerializer(serializers.ModelSerializer):
+    organization = OrganizationSummarySerializer(read_only=True)
+    ser = MemberSummarySerializer(read_only=True, allow_null=True)
+    is_lead = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Party
+        fields = [
+            "id",
+            "relationship",
+            "organization",
+            "role",
+            "status",
+            "is_lead",
+            "ser",
+            "invited_at",
+            "joined_at",
+            "left_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PartyInviteSerializer(serializers.Serializer):
+    organization = serializers.SlugField(help_text="Slug of the organization to invite.")
+    role = serializers.ChoiceField(
+        choices=PartyRole.choices,
+        required=False,
+        help_text="Optional: `partner`, or `member` in an ecosystem (the only allowed values).",
+    )
+
+    def validate_organization(self, slug: str) -> Organization:
+        invitee = organization_for_invitation(slug=slug)
+        if invitee is None:
+            raise serializers.ValidationError("There is no organization with this slug.")
+        return invitee
+
+
+class PartyUpdateSerializer(serializers.Serializer):
+    ser = ScopedRelatedField(
+        Membership,
+        allow_null=True,
+        help_text="Membership id of your organization's SER (an executive), or null.",
+    )
+
+
+class InvitationRelationshipSerializer(serializers.ModelSerializer):
+    lead_organization = OrganizationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Relationship
+        fields = ["id", "name", "type", "lead_organization"]
+        read_only_fields = fields
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    relationship = InvitationRelationshipSerializer(read_only=True)
+
+    class Meta:
+        model = Party
+        fields = ["id", "relationship", "role", "status", "invited_at", "joined_at"]
+        read_only_fields = fields
+
+
+class InvitationAcceptSerializer(serializers.Serializer):
+    ser = ScopedRelatedField(
+        Membership,
+        required=False,
+        allow_null=True,
+        help_text="Membership id of your organization's SER for this relationship.",
+    )
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    owner = MemberSummarySerializer(source="membership", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "owner",
+            "is_active",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        ]
+        read_only_fields = fields
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    """A token just issued: the only response that ever carries its secret."""
+
+    token = serializers.CharField(
+        read_only=True, help_text="The secret. Shown once: store it now, it cannot be shown again."
+    )
+    organization = serializers.SlugField(
+        source="organization.slug", read_only=True, help_text="The organization it acts as."
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "organization", "token"]
+        read_only_fields = fields
+
+    def to_representation(self, issued):
+        """``issued`` is a ``relationships.services.tokens.IssuedToken``."""
+        data = super().to_representation(issued.token)
+        data["token"] = issued.key
+        return data
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    expires_at = serializers.DateTimeField(
+        required=False, help_text="At most 366 days ahead; 90 days from now by default."
+    )
+
+
+class TokenObtainSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    organization = serializers.SlugField(help_text="Slug of the organization the token acts as.")
+    name = serializers.CharField(max_length=100, required=False, default="API token")
+    expires_at = serializers.DateTimeField(required=False)

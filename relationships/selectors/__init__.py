@@ -1,0 +1,15 @@
+"""Reads of the relationships app: functions that return scoped querysets, ready to serialize."""
+
+from relationships.selectors.organizations import organization_for_invitation
+from relationships.selectors.relationships import (
+    invitations_of,
+    parties_with_details,
+    relationships_with_parties,
+)
+
+__all__ = [
+    "invitations_of",
+    "organization_for_invitation",
+    "parties_with_details",
+    "relationships_with_parties",
+]
