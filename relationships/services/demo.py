@@ -1,0 +1,458 @@
+"""Demo data: three organizations with a person in every role, their relationships, and an
+ecosystem of smaller suppliers around one of them.
+
+``manage.py seed_demo`` loads it, and ``make run`` runs that on every start. So the seed is
+idempotent, and it first checks in five queries whether anything is missing at all. Rows are
+recognised by their natural keys (an organization by its slug, a person by their email, a
+relationship by its lead organization and name, a party by relationship and organization); what
+exists is left alone, whatever people have changed in it since, and only what is missing is made.
+
+Every write goes through the services, as a named person of the organization doing it, so the
+audit trail of the demo reads like one people made.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from cbrms.tenancy.context import acting_as
+from relationships.models import (
+    Membership,
+    Organization,
+    Party,
+    Relationship,
+    RelationshipType,
+    Role,
+    SizeClass,
+    User,
+)
+from relationships.services.organizations import membership_add, organization_create
+from relationships.services.relationships import party_accept, party_invite, relationship_create
+
+# Published in README.md and valid for the demo accounts only. Django's password validators
+# would refuse it for a real account; the seed sets it on the user directly.
+DEMO_PASSWORD = "cbrms-demo"  # noqa: S105
+
+# The local part of each demo login, and the role it holds: manager@northwind.example, ...
+LOGIN_ROLES: dict[str, str] = {
+    "admin": Role.ADMIN,
+    "executive": Role.EXECUTIVE,
+    "manager": Role.RELATIONSHIP_MANAGER,
+    "contributor": Role.CONTRIBUTOR,
+    "viewer": Role.VIEWER,
+}
+
+# A PostgreSQL advisory lock (any constant key), so that two seeds never create side by side.
+_SEED_LOCK_KEY = 440012017
+
+
+@dataclass(frozen=True)
+class DemoOrganization:
+    slug: str
+    name: str
+    size_class: str
+    sector: str
+    country: str
+    people: dict[str, str]  # login local part (a key of LOGIN_ROLES) -> full name
+
+    def email(self, login: str) -> str:
+        return f"{login}@{self.slug}.example"
+
+    @property
+    def actor_login(self) -> str:
+        """Who of the organization handles its relationships in the demo."""
+        return "manager" if "manager" in self.people else "admin"
+
+
+@dataclass(frozen=True)
+class DemoParty:
+    slug: str
+    accepted: bool = True  # False: the invitation is left open
+    ser_login: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoRelationship:
+    name: str
+    type: str
+    lead: str
+    description: str
+    stage: int
+    parties: tuple[DemoParty, ...]
+    lead_ser_login: str | None = "executive"
+
+
+# The three organizations of the demo, with one person in every role.
+CORE_ORGANIZATIONS = (
+    DemoOrganization(
+        slug="northwind",
+        name="Northwind Traders",
+        size_class=SizeClass.LARGE,
+        sector="Wholesale food distribution",
+        country="GB",
+        people={
+            "admin": "Priya Raman",
+            "executive": "Margaret Hale",
+            "manager": "Tom Becker",
+            "contributor": "Aisha Bello",
+            "viewer": "Liam O'Connor",
+        },
+    ),
+    DemoOrganization(
+        slug="contoso",
+        name="Contoso Ltd",
+        size_class=SizeClass.MEDIUM,
+        sector="Contract logistics",
+        country="NL",
+        people={
+            "admin": "Daniel de Vries",
+            "executive": "Sofia Marquez",
+            "manager": "Henrik Larsen",
+            "contributor": "Grace Mensah",
+            "viewer": "Yusuf Demir",
+        },
+    ),
+    DemoOrganization(
+        slug="fabrikam",
+        name="Fabrikam Inc",
+        size_class=SizeClass.LARGE,
+        sector="Industrial automation",
+        country="US",
+        people={
+            "admin": "Elena Petrova",
+            "executive": "James Whitfield",
+            "manager": "Mei Lin",
+            "contributor": "Carlos Rocha",
+            "viewer": "Hannah Weber",
+        },
+    ),
+)
+
+# The ecosystem's members: small and medium suppliers, each with one admin. Slugs come from names.
+ECOSYSTEM_MEMBERS = tuple(
+    DemoOrganization(slugify(name), name, size_class, sector, country, {"admin": admin})
+    for name, size_class, sector, country, admin in (
+        ("Alder Ridge Packaging", "small", "Packaging", "GB", "Owen Price"),
+        ("Bluewater Freight", "medium", "Road freight", "NL", "Femke Jansen"),
+        ("Copperleaf Components", "small", "Electronics manufacturing", "DE", "Jonas Keller"),
+        ("Driftwood Organics", "micro", "Organic farming", "IE", "Niamh Byrne"),
+        ("Emberline Energy Services", "medium", "Energy services", "NO", "Ingrid Solberg"),
+        ("Fernhill Textiles", "small", "Textiles", "PT", "Rui Almeida"),
+        ("Granite Peak Engineering", "medium", "Engineering services", "US", "Marcus Reed"),
+        ("Harbourside Cold Storage", "small", "Cold-chain warehousing", "DK", "Freja Nielsen"),
+        ("Ironbark Tooling", "micro", "Tooling", "AU", "Kieran Walsh"),
+        ("Juniper Data Labs", "micro", "Software", "EE", "Kadri Tamm"),
+        ("Kestrel Recycling", "small", "Recycling", "BE", "Lotte Peeters"),
+        ("Lakeshore Print Works", "micro", "Printing", "CA", "Emily Tremblay"),
+        ("Meridian Quality Assurance", "small", "Testing and inspection", "FR", "Camille Laurent"),
+        ("Northgate Fleet Services", "medium", "Fleet maintenance", "SE", "Erik Lindqvist"),
+        ("Oakmere Furniture", "small", "Furniture", "GB", "Ruth Ashby"),
+        ("Pinecrest Chemicals", "medium", "Specialty chemicals", "DE", "Stefan Braun"),
+        ("Quayside Customs Brokers", "micro", "Customs brokerage", "NL", "Pieter Smit"),
+        ("Redfern Solar", "small", "Renewable energy", "ES", "Lucia Navarro"),
+        ("Silverbirch Consulting", "micro", "Sustainability consulting", "FI", "Aino Virtanen"),
+        ("Tidewater Marine Supplies", "small", "Marine supplies", "GB", "Callum Fraser"),
+        ("Upland Dairy Cooperative", "medium", "Dairy", "NZ", "Aroha Ngata"),
+        ("Vantage Safety Systems", "small", "Safety equipment", "IT", "Giulia Romano"),
+    )
+)
+
+# The last member has not answered its invitation yet.
+_OPEN_INVITATIONS = {"vantage-safety-systems"}
+
+RELATIONSHIPS = (
+    DemoRelationship(
+        name="Northwind and Contoso distribution partnership",
+        type=RelationshipType.PARTNERSHIP,
+        lead="northwind",
+        description=(
+            "Contoso runs Northwind's regional warehousing and last-mile delivery; the two plan "
+            "capacity, service levels and improvements together."
+        ),
+        stage=5,
+        parties=(DemoParty("contoso", ser_login="executive"),),
+    ),
+    DemoRelationship(
+        name="Contoso warehouse automation supply",
+        type=RelationshipType.SUPPLIER,
+        lead="contoso",
+        description="Fabrikam supplies and maintains the sorting systems of Contoso's warehouses.",
+        # Partners are invited in stage 4 (partner selection); it has not gone further yet.
+        stage=4,
+        parties=(DemoParty("fabrikam", ser_login="executive"),),
+    ),
+    DemoRelationship(
+        name="Northwind sustainable sourcing ecosystem",
+        type=RelationshipType.ECOSYSTEM,
+        lead="northwind",
+        description=(
+            "Northwind's smaller suppliers and service providers share packaging, cold-chain and "
+            "emissions data to cut waste across the supply chain."
+        ),
+        stage=5,
+        parties=tuple(
+            DemoParty(member.slug, accepted=member.slug not in _OPEN_INVITATIONS)
+            for member in ECOSYSTEM_MEMBERS
+        ),
+    ),
+)
+
+ORGANIZATIONS = CORE_ORGANIZATIONS + ECOSYSTEM_MEMBERS
+_BY_SLUG = {organization.slug: organization for organization in ORGANIZATIONS}
+_SINGULAR = {
+    "organizations": "organization",
+    "users": "user",
+    "memberships": "membership",
+    "relationships": "relationship",
+    "parties": "party",
+}
+KINDS = tuple(_SINGULAR)
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(email, full name) of every demo account, core organizations first."""
+    return [
+        (organization.email(login), full_name)
+        for organization in ORGANIZATIONS
+        for login, full_name in organization.people.items()
+    ]
+
+
+def _expected() -> Counter:
+    return Counter(
+        organizations=len(ORGANIZATIONS),
+        users=len(demo_logins()),
+        memberships=len(demo_logins()),
+        relationships=len(RELATIONSHIPS),
+        parties=sum(1 + len(relationship.parties) for relationship in RELATIONSHIPS),
+    )
+
+
+@dataclass
+class DemoSeedResult:
+    """What the seed made, per kind of row; the rest of the demo was there already."""
+
+    created: Counter = field(default_factory=Counter)
+    passwords_set: int = 0
+
+    @property
+    def present(self) -> Counter:
+        return _expected() - self.created
+
+    def summary(self) -> str:
+        def describe(counts: Counter) -> str:
+            return ", ".join(
+                f"{counts[kind]} {kind if counts[kind] > 1 else _SINGULAR[kind]}"
+                for kind in KINDS
+                if counts[kind]
+            )
+
+        if not +self.created and not self.passwords_set:
+            return f"Demo data already present ({describe(self.present)}); nothing to do."
+        lines = [f"Demo data created: {describe(self.created) or 'nothing new'}."]
+        if +self.present:
+            lines.append(f"Already present: {describe(self.present)}.")
+        if self.passwords_set:
+            lines.append(f"Demo password set on {self.passwords_set} existing users.")
+        return "\n".join(lines)
+
+
+@dataclass
+class _State:
+    """The demo rows that exist, by natural key."""
+
+    organizations: dict[str, Organization]
+    users: dict[str, User]
+    memberships: set[tuple[str, str]]  # (organization slug, email)
+    relationships: dict[tuple[str, str], Relationship]  # (lead slug, name)
+    parties: set[tuple[int, str]]  # (relationship id, organization slug)
+
+    def users_without_password(self) -> list[User]:
+        return [u for u in self.users.values() if u.password.startswith(UNUSABLE_PASSWORD_PREFIX)]
+
+    @property
+    def complete(self) -> bool:
+        expected = _expected()
+        return (
+            len(self.organizations) == expected["organizations"]
+            and len(self.users) == expected["users"]
+            and not self.users_without_password()
+            and len(self.memberships) == expected["memberships"]
+            and len(self.relationships) == expected["relationships"]
+            and len(self.parties) == expected["parties"]
+        )
+
+
+def _load_state() -> _State:
+    """Five queries, whatever the size of the demo."""
+    emails = [email for email, _ in demo_logins()]
+    relationships = {
+        (r.lead_organization.slug, r.name): r
+        for r in Relationship.objects.unscoped()
+        .select_related("lead_organization")
+        .filter(
+            name__in=[r.name for r in RELATIONSHIPS],
+            lead_organization__slug__in={r.lead for r in RELATIONSHIPS},
+        )
+    }
+    return _State(
+        organizations={
+            o.slug: o for o in Organization.objects.unscoped().filter(slug__in=_BY_SLUG)
+        },
+        users={u.email: u for u in User.objects.filter(email__in=emails)},
+        # Only each person's own organization counts: a demo user may join other organizations.
+        memberships={
+            pair
+            for pair in Membership.objects.unscoped()
+            .filter(organization__slug__in=_BY_SLUG, user__email__in=emails)
+            .values_list("organization__slug", "user__email")
+            if pair[1].endswith(f"@{pair[0]}.example")
+        },
+        relationships=relationships,
+        parties=set(
+            Party.objects.unscoped()
+            .filter(relationship__in=[r.pk for r in relationships.values()])
+            .values_list("relationship_id", "organization__slug")
+        ),
+    )
+
+
+def demo_seed() -> DemoSeedResult:
+    """Create whatever is missing of the demo data; when nothing is, return after five queries."""
+    if _load_state().complete:
+        return DemoSeedResult()
+    return _seed()
+
+
+@transaction.atomic
+def _seed() -> DemoSeedResult:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEED_LOCK_KEY])
+    state = _load_state()  # again: another seed may have finished while we waited
+    result = DemoSeedResult()
+    _ensure_users(state, result)
+    _ensure_organizations(state, result)
+    for relationship in RELATIONSHIPS:
+        _ensure_relationship(relationship, state, result)
+    return result
+
+
+def _ensure_users(state: _State, result: DemoSeedResult) -> None:
+    """Demo people, with the demo password. Users are not tenant rows: no service makes them."""
+    missing = [(email, name) for email, name in demo_logins() if email not in state.users]
+    without_password = state.users_without_password()
+    if not missing and not without_password:
+        return
+    # One hash for every demo account: hashing is deliberately slow (about 0.3 s each), the
+    # password is the same and published, so a salt per account would protect nothing here.
+    encoded = make_password(DEMO_PASSWORD)
+    created = User.objects.bulk_create(
+        [User(email=email, full_name=name, password=encoded) for email, name in missing]
+    )
+    for user in without_password:
+        user.password = encoded
+        user.save(update_fields=["password"])
+    state.users.update((user.email, user) for user in created)
+    result.created["users"] += len(created)
+    result.passwords_set += len(without_password)
+
+
+def _ensure_organizations(state: _State, result: DemoSeedResult) -> None:
+    """Each organization with its first admin, then the admin adds the rest of the people."""
+    for demo in ORGANIZATIONS:
+        admin = state.users[demo.email("admin")]
+        organization = state.organizations.get(demo.slug)
+        if organization is None:
+            # Registering a tenant is a system action: no organization acts yet.
+            organization = organization_create(
+                name=demo.name,
+                slug=demo.slug,
+                size_class=demo.size_class,
+                country=demo.country,
+                sector=demo.sector,
+                admin=admin,
+            )
+            state.organizations[demo.slug] = organization
+            state.memberships.add((demo.slug, admin.email))
+            result.created["organizations"] += 1
+            result.created["memberships"] += 1
+        missing = [
+            (login, full_name)
+            for login, full_name in demo.people.items()
+            if (demo.slug, demo.email(login)) not in state.memberships
+        ]
+        if not missing:
+            continue
+        with acting_as(organization, user=admin):
+            for login, full_name in missing:
+                email = demo.email(login)
+                membership_add(
+                    organization=organization,
+                    email=email,
+                    role=LOGIN_ROLES[login],
+                    full_name=full_name,
+                )
+                state.memberships.add((demo.slug, email))
+                result.created["memberships"] += 1
+
+
+def _ser(slug: str, login: str | None) -> Membership | None:
+    """The membership of ``login`` in the organization, to be named its SER (or None)."""
+    if login is None:
+        return None
+    email = _BY_SLUG[slug].email(login)
+    return Membership.objects.unscoped().get(organization__slug=slug, user__email=email)
+
+
+def _acting_for(state: _State, slug: str):
+    """Act as the organization, in the person of whoever handles its relationships."""
+    demo = _BY_SLUG[slug]
+    return acting_as(state.organizations[slug], user=state.users[demo.email(demo.actor_login)])
+
+
+def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeedResult) -> None:
+    """The relationship (placed at its stage when new), then whichever parties are missing."""
+    lead = state.organizations[demo.lead]
+    relationship = state.relationships.get((demo.lead, demo.name))
+    is_new = relationship is None
+    if is_new:
+        with _acting_for(state, demo.lead):
+            relationship = relationship_create(
+                organization=lead,
+                name=demo.name,
+                type=demo.type,
+                description=demo.description,
+                ser=_ser(demo.lead, demo.lead_ser_login),
+            )
+        state.relationships[(demo.lead, demo.name)] = relationship
+        state.parties.add((relationship.pk, demo.lead))
+        result.created["relationships"] += 1
+        result.created["parties"] += 1
+
+    for demo_party in demo.parties:
+        if (relationship.pk, demo_party.slug) in state.parties:
+            continue
+        invitee = state.organizations[demo_party.slug]
+        with _acting_for(state, demo.lead):
+            party = party_invite(relationship=relationship, organization=lead, invitee=invitee)
+        if demo_party.accepted:
+            with _acting_for(state, demo_party.slug):
+                ser = _ser(demo_party.slug, demo_party.ser_login)
+                party_accept(party=party, organization=invitee, ser=ser)
+        state.parties.add((relationship.pk, demo_party.slug))
+        result.created["parties"] += 1
+
+    if is_new and demo.stage > relationship.current_stage:
+        with _acting_for(state, demo.lead):
+            # Stages change through stage gates, and there is no gate service yet (it comes in
+            # a later issue). So the demo places a new relationship at its stage directly; the
+            # audit trigger records this update like any other.
+            Relationship.objects.unscoped().filter(pk=relationship.pk).update(
+                current_stage=demo.stage, updated_at=timezone.now()
+            )
