@@ -175,6 +175,13 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"bearerAuth": []}],
+    # Choice sets that share a field name ("role", "status") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "relationships.models.choices.Role",
+        "PartyRoleEnum": "relationships.models.choices.PartyRole",
+        "PartyStatusEnum": "relationships.models.choices.PartyStatus",
+        "RelationshipStatusEnum": "relationships.models.choices.RelationshipStatus",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL
@@ -190,6 +197,11 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # API tokens: lifetime offered by default when a client does not say (days).
 CBRMS_TOKEN_DEFAULT_DAYS = env.int("CBRMS_TOKEN_DEFAULT_DAYS", default=90)
+# Where people reach CBRMS: links in emails are built on it.
+CBRMS_BASE_URL = env.str("CBRMS_BASE_URL", default="http://localhost:8000").rstrip("/")
+# Evidence uploads: the largest file accepted (bytes); Django spools bigger uploads to disk.
+CBRMS_EVIDENCE_MAX_BYTES = env.int("CBRMS_EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LOGGING = {
     "version": 1,
