@@ -15,8 +15,10 @@ DECLARE
 BEGIN
     FOR key IN SELECT jsonb_object_keys(row_data) LOOP
         CONTINUE WHEN key = ANY(redact);
-        old_value := CASE WHEN old_row IS NULL THEN NULL ELSE old_row -> key END;
-        new_value := CASE WHEN new_row IS NULL THEN NULL ELSE new_row -> key END;
+        -- A missing side (insert, delete) reads as JSON null, so empty columns of a new or
+        -- deleted row are not reported as changes.
+        old_value := COALESCE(old_row -> key, 'null'::jsonb);
+        new_value := COALESCE(new_row -> key, 'null'::jsonb);
         IF old_value IS DISTINCT FROM new_value THEN
             changes := changes || jsonb_build_object(
                 key, jsonb_build_array(old_value, new_value));

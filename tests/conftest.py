@@ -76,6 +76,13 @@ def api_client_for(membership: Membership) -> APIClient:
     return client
 
 
+def session_client_for(membership: Membership) -> APIClient:
+    """A client signed in through the browser session, as people are (not with a token)."""
+    client = APIClient()
+    client.force_login(membership.user)
+    return client
+
+
 @pytest.fixture(
     params=[(p, r) for p in POSITIONS for r in ROLES], ids=lambda pr: f"{pr[0]}-{pr[1]}"
 )

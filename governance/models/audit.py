@@ -42,6 +42,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["organization_id", "-id"], name="audit_org_idx"),
             models.Index(fields=["relationship_id", "-id"], name="audit_relationship_idx"),
             models.Index(fields=["table", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor_user_id", "-id"], name="audit_actor_idx"),
         ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),

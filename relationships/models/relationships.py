@@ -76,6 +76,7 @@ class Relationship(models.Model):
         ]
         indexes = [
             models.Index(fields=["type"], name="relationship_type_idx"),
+            models.Index(fields=["name", "id"], name="relationship_name_idx"),
             models.Index(fields=["current_stage"], name="relationship_stage_idx"),
             models.Index(fields=["status"], name="relationship_status_idx"),
             models.Index(fields=["created_at", "id"], name="relationship_created_idx"),

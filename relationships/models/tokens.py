@@ -40,7 +40,12 @@ class ApiToken(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["membership", "-created_at"], name="token_member_idx")]
-        triggers = [audit_trigger(organization_column="organization_id", redact=("key_hash",))]
+        # The digest is a secret; last use is bookkeeping that would flood the trail.
+        triggers = [
+            audit_trigger(
+                organization_column="organization_id", redact=("key_hash", "last_used_at")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

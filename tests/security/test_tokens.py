@@ -26,7 +26,9 @@ def bearer(key: str) -> APIClient:
 
 
 def test_only_the_sha256_digest_is_stored_and_audited(world, own_admin):
-    response = own_admin.client.post(
+    from tests.conftest import session_client_for
+
+    response = session_client_for(own_admin.membership).post(
         "/api/v1/orgs/own-org/tokens/", {"name": "Secret keeper"}, format="json"
     )
     secret = response.json()["token"]
@@ -206,3 +208,14 @@ def test_guessing_is_throttled(db):
     response = client.post(OBTAIN, payload, format="json")
     assert response.json()["code"] == "throttled"
     assert response.json()["retry_after_seconds"] > 0
+
+
+def test_a_token_cannot_issue_another_token(world):
+    from tests.conftest import api_client_for
+
+    membership = world.member("own", "admin")
+    response = api_client_for(membership).post(
+        f"/api/v1/orgs/{world.own.slug}/tokens/", {"name": "copy"}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "token_cannot_issue_tokens"

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from cbrms.api.schema import ApiAutoSchema, error
 from cbrms.api.viewsets import DestroyMixin, OrgViewSet
-from cbrms.errors import ValidationFailed
+from cbrms.errors import PermissionRefused, ValidationFailed
 from cbrms.tenancy.context import acting_as
 from relationships.api.serializers import (
     ApiTokenCreateSerializer,
@@ -73,6 +73,13 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, DestroyM
         return queryset.select_related("membership__user")
 
     def create(self, request, *args, **kwargs):
+        if isinstance(request.auth, ApiToken):
+            # A leaked token must not be able to mint fresh ones that outlive its revocation.
+            raise PermissionRefused(
+                "A token cannot issue tokens: sign in, or use /api/v1/auth/token/ with your "
+                "password.",
+                code="token_cannot_issue_tokens",
+            )
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
