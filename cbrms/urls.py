@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("relationships.urls")),
 ]
 
+handler403 = "cbrms.views.permission_denied"
 handler404 = "cbrms.views.page_not_found"
 handler500 = "cbrms.views.server_error"

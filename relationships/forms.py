@@ -1,0 +1,115 @@
+"""Browser forms of the relationships app: they check the shape of input, services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from cbrms.errors import ApplicationError
+from relationships.models import (
+    STAGE_NAMES,
+    FrameworkProfile,
+    Membership,
+    RelationshipStatus,
+    RelationshipType,
+    Role,
+)
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in with an email address (our users have no username)."""
+
+    username = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
+class RelationshipFilterForm(forms.Form):
+    """Search and filters of the relationship list. Every field is optional; a plain GET form."""
+
+    q = forms.CharField(
+        label="Search by name",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name contains…"}),
+    )
+    type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "Any type"), *RelationshipType.choices]
+    )
+    stage = forms.TypedChoiceField(
+        label="Stage",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any stage")] + [(n, f"{n} · {name}") for n, name in STAGE_NAMES.items()],
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *RelationshipStatus.choices]
+    )
+    archived = forms.BooleanField(label="Show archived", required=False)
+
+    def filters(self) -> dict:
+        """The valid, non-empty filters; an invalid one is ignored (its error is shown)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {key: value for key, value in self.cleaned_data.items() if value not in ("", None)}
+
+
+class RelationshipCreateForm(forms.Form):
+    """Start a relationship led by the acting organization (``relationship_create``)."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    type = forms.ChoiceField(
+        label="Type of relationship",
+        choices=RelationshipType.choices,
+        initial=RelationshipType.PARTNERSHIP,
+    )
+    framework_profile = forms.ChoiceField(
+        label="Framework profile",
+        required=False,
+        choices=[("", "Default for the type"), *FrameworkProfile.choices],
+        help_text=(
+            "Ecosystems run on ISO/TS 44007; other relationships on ISO 44001, or on ISO 44003 "
+            "when your organization is an SME."
+        ),
+    )
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    ser = forms.ModelChoiceField(
+        label="Senior executive responsible (SER)",
+        required=False,
+        queryset=None,  # set per request in __init__, inside the acting scope
+        empty_label="Name later",
+        help_text="An executive of your organization, accountable for this relationship.",
+    )
+    member_directory_visible = forms.BooleanField(
+        label="Members may see each other in the member list",
+        required=False,
+        help_text="Ecosystems only.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The scoped manager: only the acting organization's executives can be chosen.
+        self.fields["ser"].queryset = (
+            Membership.objects.filter(role=Role.EXECUTIVE)
+            .select_related("user")
+            .order_by("user__full_name", "user__email")
+        )
+        self.fields["ser"].label_from_instance = lambda membership: str(membership.user)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["framework_profile"] = data["framework_profile"] or None
+        return data
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        """Show a service's refusal: its message on top, its field messages at the fields."""
+        self.add_error(None, error.message)
+        for field, messages in (error.fields or {}).items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)

@@ -1,0 +1,281 @@
+"""Browser views of the relationships app.
+
+Every page of tenant data lives under ``/o/<org_slug>/``: ``TenancyMiddleware`` resolves the
+membership and runs the view as that organization, so ``Model.objects`` is already scoped here
+and anything outside the scope answers 404. Views translate HTTP to services and back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cbrms.errors import ApplicationError
+from relationships.forms import (
+    EmailAuthenticationForm,
+    RelationshipCreateForm,
+    RelationshipFilterForm,
+)
+from relationships.models import (
+    STAGE_NAMES,
+    Membership,
+    Party,
+    PartyRole,
+    PartyStatus,
+    Relationship,
+)
+from relationships.roles import Capability, role_can
+from relationships.selectors import parties_with_details
+from relationships.services.relationships import relationship_create
+
+RELATIONSHIPS_PER_PAGE = 25
+PARTIES_PER_PAGE = 50
+#: How many partners the list names in a row before it says "and N more".
+PARTNERS_NAMED_IN_LIST = 3
+LEAD_ROLES = (PartyRole.LEAD, PartyRole.ORCHESTRATOR)
+#: The id of the list's results region, which the filter form's HTMX requests replace.
+RESULTS_ID = "relationship-results"
+
+
+# --- authentication ------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You have logged out.")
+        return response
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """``/``: the relationship list of the user's first organization, or the login page."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    membership = (
+        Membership.objects.unscoped()  # a user's own memberships, before any organization acts
+        .filter(user=request.user)
+        .select_related("organization")
+        .order_by("organization__name")
+        .first()
+    )
+    if membership is None:
+        return render(request, "relationships/no_organization.html")
+    return redirect("relationship-list", org_slug=membership.organization.slug)
+
+
+# --- capabilities --------------------------------------------------------------------------
+
+
+def _can(request: HttpRequest, capability: Capability) -> bool:
+    membership = getattr(request, "membership", None)
+    return membership is not None and role_can(membership.role, capability)
+
+
+def _require(request: HttpRequest, capability: Capability) -> None:
+    if not _can(request, capability):
+        raise PermissionDenied("Your role in this organization does not allow this.")
+
+
+# --- relationship list ---------------------------------------------------------------------
+
+
+def _relationship_rows(filters: dict):
+    """Visible relationships with everything a row shows, in a fixed number of queries."""
+    queryset = Relationship.objects.select_related("lead_organization")
+    if search := filters.get("q"):
+        queryset = queryset.filter(name__icontains=search)  # the trigram index on UPPER(name)
+    for field in ("type", "status"):
+        if field in filters:
+            queryset = queryset.filter(**{field: filters[field]})
+    if "stage" in filters:
+        queryset = queryset.filter(current_stage=filters["stage"])
+    if not filters.get("archived"):
+        queryset = queryset.filter(archived_at__isnull=True)
+
+    # Partners through the scoped Party manager: an ecosystem member whose directory is closed
+    # sees no other members here, not even how many there are.
+    partners = Party.objects.filter(status=PartyStatus.ACTIVE).exclude(role__in=LEAD_ROLES)
+    partner_count = (
+        partners.filter(relationship=OuterRef("pk"))
+        .order_by()
+        .values("relationship")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    named = partners.select_related("organization").order_by("organization__name", "pk")
+    return queryset.annotate(
+        partner_count=Coalesce(Subquery(partner_count), Value(0))
+    ).prefetch_related(
+        Prefetch("parties", queryset=named[:PARTNERS_NAMED_IN_LIST], to_attr="named_partners")
+    )
+
+
+def _page_url(request: HttpRequest, number: int) -> str:
+    query = request.GET.copy()
+    query["page"] = number
+    return f"{request.path}?{query.urlencode()}"
+
+
+@login_required
+@require_GET
+def relationship_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = RelationshipFilterForm(request.GET or None)
+    filters = form.filters()
+    page = Paginator(_relationship_rows(filters), RELATIONSHIPS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for relationship in page.object_list:
+        relationship.more_partners = relationship.partner_count - len(relationship.named_partners)
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(set(filters) - {"archived"}),
+        "previous_url": page.has_previous() and _page_url(request, page.previous_page_number()),
+        "next_url": page.has_next() and _page_url(request, page.next_page_number()),
+        "can_manage": _can(request, Capability.RELATIONSHIPS_MANAGE),
+    }
+    # The filter form's HTMX requests target the results; anything else gets the whole page
+    # (a plain browser, a history restore, any future boosted link).
+    context["partial"] = partial = bool(request.htmx) and request.htmx.target == RESULTS_ID
+    template = "_relationship_results.html" if partial else "relationship_list.html"
+    response = render(request, f"relationships/{template}", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- relationship detail -------------------------------------------------------------------
+
+
+def _stage_timeline(relationship: Relationship) -> list[dict]:
+    def state(number: int) -> str:
+        if number < relationship.current_stage:
+            return "done"
+        return "current" if number == relationship.current_stage else "upcoming"
+
+    return [
+        {"number": number, "name": name, "state": state(number)}
+        for number, name in STAGE_NAMES.items()
+    ]
+
+
+@login_required
+@require_GET
+def relationship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    relationship = get_object_or_404(
+        Relationship.objects.select_related("lead_organization"), pk=pk
+    )
+    parties = (
+        parties_with_details(Party.objects.filter(relationship=relationship))
+        .annotate(
+            lead_first=Case(
+                When(role__in=LEAD_ROLES, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("lead_first", "organization__name", "pk")
+    )
+    context = {
+        "relationship": relationship,
+        "timeline": _stage_timeline(relationship),
+        "parties": Paginator(parties, PARTIES_PER_PAGE).get_page(request.GET.get("parties_page")),
+    }
+    return render(request, "relationships/relationship_detail.html", context)
+
+
+# --- relationship create -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def relationship_create_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+    _require(request, Capability.RELATIONSHIPS_MANAGE)
+    form = RelationshipCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            relationship = relationship_create(
+                organization=request.organization, **form.service_arguments()
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"Relationship “{relationship.name}” started at stage 1.")
+            return redirect("relationship-detail", org_slug=org_slug, pk=relationship.pk)
+    context = {"form": form, "first_stage": STAGE_NAMES[1]}
+    return render(request, "relationships/relationship_form.html", context)
+
+
+# --- organization switcher -----------------------------------------------------------------
+
+
+def _visible_relationship(request: HttpRequest, kwargs: dict) -> bool:
+    return Relationship.objects.filter(pk=kwargs["pk"]).exists()
+
+
+def _may_manage_relationships(request: HttpRequest, kwargs: dict) -> bool:
+    return _can(request, Capability.RELATIONSHIPS_MANAGE)
+
+
+#: Pages that have an equivalent in another organization, and whether the organization now
+#: acting may open it (checked as that organization). Any other page switches to the list.
+_SWITCHABLE: dict[str, Callable[[HttpRequest, dict], bool]] = {
+    "relationship-list": lambda request, kwargs: True,
+    "relationship-create": _may_manage_relationships,
+    "relationship-detail": _visible_relationship,
+}
+_KEEPS_QUERY = {"relationship-list"}
+
+
+def _equivalent_page(request: HttpRequest, next_url: str, org_slug: str) -> str | None:
+    safe = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if not next_url or not safe:
+        return None
+    parts = urlsplit(next_url)
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    allowed = _SWITCHABLE.get(match.url_name)
+    if "org_slug" not in match.kwargs or allowed is None:
+        return None
+    kwargs = {**match.kwargs, "org_slug": org_slug}
+    if not allowed(request, kwargs):
+        return None
+    url = reverse(match.url_name, kwargs=kwargs)
+    if match.url_name in _KEEPS_QUERY and parts.query:
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
+        url = f"{url}?{urlencode(query)}" if query else url
+    return url
+
+
+@login_required
+@require_GET
+def organization_switch(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Act as another of the user's organizations, on the equivalent page when there is one.
+
+    The middleware has already checked the membership (404 otherwise) and made ``org_slug``
+    the acting organization, so the equivalence checks run in the new organization's scope.
+    """
+    target = _equivalent_page(request, request.GET.get("next", ""), org_slug)
+    return redirect(target or reverse("relationship-list", kwargs={"org_slug": org_slug}))
