@@ -24,6 +24,12 @@ class Capability(StrEnum):
     TOKENS_OWN = "tokens.own"
     TOKENS_MANAGE = "tokens.manage"
     AUDIT_VIEW = "audit.view"
+    LIFECYCLE_VIEW = "lifecycle.view"
+    REQUIREMENTS_EDIT = "requirements.edit"
+    EVIDENCE_MANAGE = "evidence.manage"
+    GATES_REQUEST = "gates.request"
+    GATES_DECIDE = "gates.decide"
+    FRAMEWORK_MANAGE = "framework.manage"
 
 
 _EVERYONE = frozenset(Role)
@@ -40,6 +46,18 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.TOKENS_OWN: _EVERYONE,
     Capability.TOKENS_MANAGE: frozenset({Role.ADMIN}),
     Capability.AUDIT_VIEW: frozenset({Role.ADMIN, Role.EXECUTIVE, Role.RELATIONSHIP_MANAGER}),
+    Capability.LIFECYCLE_VIEW: _EVERYONE,
+    Capability.REQUIREMENTS_EDIT: frozenset(
+        {Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}
+    ),
+    Capability.EVIDENCE_MANAGE: frozenset(
+        {Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}
+    ),
+    # Executives request gates only in the SME profile, as their party's SER (see the services).
+    Capability.GATES_REQUEST: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.EXECUTIVE}),
+    # Deciding also needs being one of the SERs the gate waits for.
+    Capability.GATES_DECIDE: frozenset({Role.EXECUTIVE}),
+    Capability.FRAMEWORK_MANAGE: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
 }
 
 

@@ -181,6 +181,13 @@ SPECTACULAR_SETTINGS = {
         "PartyRoleEnum": "relationships.models.choices.PartyRole",
         "PartyStatusEnum": "relationships.models.choices.PartyStatus",
         "RelationshipStatusEnum": "relationships.models.choices.RelationshipStatus",
+        "EvidenceKindEnum": "lifecycle.models.choices.EvidenceKind",
+        "EvidenceStatusEnum": "lifecycle.models.choices.EvidenceStatus",
+        "GateKindEnum": "lifecycle.models.choices.GateKind",
+        "LedgerEntryKindEnum": "lifecycle.models.choices.RecordKind",
+        "RequirementStatusEnum": "lifecycle.models.choices.RequirementStatus",
+        "StageStateEnum": "lifecycle.models.choices.StageState",
+        "GateStatusEnum": "lifecycle.models.choices.GateStatus",
     },
 }
 

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
+from lifecycle.services.requirements import lifecycle_start, requirements_provision
 from relationships.models import (
     FrameworkProfile,
     Membership,
@@ -102,6 +103,7 @@ def relationship_create(
         ser=ser,
         joined_at=now,
     )
+    lifecycle_start(relationship=relationship)
     return relationship
 
 
@@ -214,6 +216,8 @@ def party_accept(
     if ser is not None:
         party.ser = ser
     party.save()
+    # The newcomer gets its own copy of the internal checklist (idempotent on a re-join).
+    requirements_provision(relationship=party.relationship, organization=organization)
     return party
 
 

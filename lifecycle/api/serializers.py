@@ -1,0 +1,276 @@
+"""Serializers of the lifecycle API: the shape of input and output, no rules."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from cbrms.tenancy.api import ScopedRelatedField
+from lifecycle.models import (
+    DecisionRecord,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    GateKind,
+    GateStatus,
+    RelationshipFramework,
+    Requirement,
+    RequirementStatus,
+    StageState,
+)
+from relationships.models import Membership
+
+
+class MemberRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    organization = serializers.CharField(source="organization.slug")
+
+
+class StageSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+    state = serializers.ChoiceField(choices=StageState.choices)
+    requirements = serializers.IntegerField(help_text="Requirements you can see in this stage.")
+    settled = serializers.IntegerField(help_text="Of those, met or justified not applicable.")
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    profile = serializers.CharField(source="catalog.profile", read_only=True)
+    catalog_version = serializers.CharField(source="catalog.version", read_only=True)
+    catalog_title = serializers.CharField(source="catalog.title", read_only=True)
+    latest_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RelationshipFramework
+        fields = [
+            "profile",
+            "catalog_version",
+            "catalog_title",
+            "latest_version",
+            "member_quorum",
+            "started_at",
+            "upgraded_at",
+        ]
+        read_only_fields = ["started_at", "upgraded_at"]
+
+    def get_latest_version(self, framework) -> str:
+        from lifecycle.services.catalogs import catalog_latest
+
+        return catalog_latest(framework.catalog.profile).version
+
+
+class FrameworkUpdateSerializer(serializers.Serializer):
+    member_quorum = serializers.IntegerField(min_value=0, max_value=10_000)
+
+
+class FrameworkUpgradeSerializer(serializers.Serializer):
+    version = serializers.CharField(
+        required=False, help_text="Catalog version to move to; the newest when left out."
+    )
+
+
+class UpgradeReportSerializer(serializers.Serializer):
+    from_version = serializers.CharField()
+    to_version = serializers.CharField()
+    carried = serializers.IntegerField(help_text="Requirements kept with their status.")
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    changed = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class RequirementSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item.key", read_only=True)
+    title = serializers.CharField(source="item.title", read_only=True)
+    guidance = serializers.CharField(source="item.guidance", read_only=True)
+    mandatory = serializers.BooleanField(source="item.mandatory", read_only=True)
+    expected_evidence = serializers.CharField(source="item.evidence", read_only=True)
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner = MemberRefSerializer(read_only=True, allow_null=True)
+    evidence_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Requirement
+        fields = [
+            "id",
+            "item",
+            "stage",
+            "title",
+            "guidance",
+            "mandatory",
+            "expected_evidence",
+            "visibility",
+            "organization",
+            "status",
+            "justification",
+            "owner",
+            "due_date",
+            "evidence_count",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RequirementUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=RequirementStatus.choices, required=False)
+    justification = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    owner = ScopedRelatedField(
+        model=Membership,
+        required=False,
+        allow_null=True,
+        help_text="A member of your organization.",
+    )
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner = MemberRefSerializer(read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "requirement",
+            "kind",
+            "title",
+            "version",
+            "status",
+            "owner",
+            "organization",
+            "visibility",
+            "note",
+            "url",
+            "filename",
+            "content_type",
+            "size",
+            "content_hash",
+            "download_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, evidence) -> str | None:
+        if evidence.kind != EvidenceKind.FILE:
+            return None
+        slug = self.context["request"].organization.slug
+        return (
+            f"/api/v1/orgs/{slug}/relationships/{evidence.relationship_id}"
+            f"/evidence/{evidence.pk}/download/"
+        )
+
+
+class EvidenceCreateSerializer(serializers.Serializer):
+    requirement = ScopedRelatedField(model=Requirement)
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices)
+    title = serializers.CharField(max_length=200)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
+    url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    file = serializers.FileField(required=False, allow_empty_file=False, use_url=False)
+    status = serializers.ChoiceField(choices=EvidenceStatus.choices, required=False)
+    owner = ScopedRelatedField(model=Membership, required=False, allow_null=True)
+
+
+class EvidenceUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    note = serializers.CharField(required=False, max_length=50_000)
+    url = serializers.URLField(required=False, max_length=1000)
+    file = serializers.FileField(required=False, allow_empty_file=False, use_url=False)
+    status = serializers.ChoiceField(choices=EvidenceStatus.choices, required=False)
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DecisionRecord
+        fields = [
+            "id",
+            "sequence",
+            "kind",
+            "gate",
+            "gate_kind",
+            "from_stage",
+            "to_stage",
+            "organization",
+            "visibility",
+            "actor",
+            "text",
+            "created_at",
+            "prev_hash",
+            "hash",
+        ]
+        read_only_fields = fields
+
+    def get_actor(self, record) -> dict | None:
+        user = record.actor_user
+        if user is None:
+            return None
+        return {"membership": record.actor_id, "email": user.email, "full_name": user.full_name}
+
+
+class ApproverSerializer(serializers.Serializer):
+    organization = serializers.CharField(source="organization.slug")
+    membership = serializers.IntegerField(source="membership_id")
+    email = serializers.EmailField(source="membership.user.email")
+    full_name = serializers.CharField(source="membership.user.full_name")
+    pool = serializers.CharField()
+    decision = serializers.CharField(allow_null=True)
+
+
+class GateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(source="gate_kind", choices=GateKind.choices)
+    from_stage = serializers.IntegerField()
+    to_stage = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=GateStatus.choices)
+    stale = serializers.BooleanField(
+        help_text="The evidence changed since the request: it must be requested again."
+    )
+    reason = serializers.CharField(source="text")
+    requested_by = serializers.DictField()
+    requested_at = serializers.DateTimeField(source="created_at")
+    visibility = serializers.CharField()
+    quorum = serializers.IntegerField()
+    self_approval = serializers.BooleanField(
+        help_text="SME profile: the requester is also the SER who approves (recorded as such)."
+    )
+    approvers = ApproverSerializer(many=True)
+    decisions = LedgerEntrySerializer(many=True)
+    evidence = serializers.DictField(
+        child=serializers.CharField(), help_text="Evidence id -> content hash, as requested."
+    )
+
+
+class GateCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=GateKind.choices, default=GateKind.ADVANCE)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class GateDecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class ChainSerializer(serializers.Serializer):
+    verified = serializers.BooleanField()
+    records = serializers.IntegerField()
+    broken_at = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class InboxEntrySerializer(serializers.Serializer):
+    gate = serializers.IntegerField(source="gate.pk")
+    relationship = serializers.DictField()
+    kind = serializers.CharField(source="gate.gate_kind")
+    from_stage = serializers.IntegerField(source="gate.from_stage")
+    to_stage = serializers.IntegerField(source="gate.to_stage")
+    reason = serializers.CharField(source="gate.text")
+    requested_at = serializers.DateTimeField(source="gate.created_at")
+    requested_by = serializers.DictField()
+    stale = serializers.BooleanField()
+    changes_since = serializers.DateTimeField(source="since")
+    changed_evidence = serializers.ListField(child=serializers.DictField())
+    changed_requirements = serializers.ListField(child=serializers.DictField())

@@ -1,0 +1,31 @@
+"""Lifecycle routes, nested under a relationship, plus the SER approval inbox."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from lifecycle.api import views
+
+router = SimpleRouter()
+router.register("requirements", views.RequirementViewSet, basename="requirement")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("gates", views.GateViewSet, basename="gate")
+router.register("decisions", views.DecisionRecordViewSet, basename="decision")
+router.register("stages", views.StageViewSet, basename="stage")
+
+framework = views.FrameworkViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
+framework_upgrade = views.FrameworkViewSet.as_view({"post": "upgrade"})
+inbox = views.ApprovalInboxViewSet.as_view({"get": "list"})
+
+urlpatterns = [
+    path("orgs/<slug:org_slug>/approvals/", inbox, name="approval-inbox"),
+    path(
+        "orgs/<slug:org_slug>/relationships/<int:relationship>/",
+        include(
+            [
+                path("framework/", framework, name="framework"),
+                path("framework/upgrade/", framework_upgrade, name="framework-upgrade"),
+                *router.urls,
+            ]
+        ),
+    ),
+]

@@ -1,0 +1,136 @@
+"""Evidence on requirements, and the one view that serves evidence files."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, parsers
+from rest_framework.decorators import action
+
+from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
+from cbrms.errors import NotVisible, ValidationFailed
+from lifecycle.api.serializers import (
+    EvidenceCreateSerializer,
+    EvidenceSerializer,
+    EvidenceUpdateSerializer,
+)
+from lifecycle.api.views.progress import RELATIONSHIP
+from lifecycle.models import Evidence, EvidenceKind
+from lifecycle.services.evidence import evidence_create, evidence_delete, evidence_update
+from relationships.roles import Capability
+
+NOTE_EXAMPLE = OpenApiExample(
+    "A note",
+    value={
+        "requirement": 41,
+        "kind": "note",
+        "title": "SER appointment",
+        "note": "The board appointed Dana Reyes as SER for this relationship on 3 March.",
+    },
+    request_only=True,
+)
+
+
+class EvidenceFilterSet(filters.FilterSet):
+    requirement = filters.NumberFilter()
+    stage = filters.NumberFilter(field_name="requirement__stage")
+    kind = filters.ChoiceFilter(choices=EvidenceKind.choices)
+
+    class Meta:
+        model = Evidence
+        fields = ["requirement", "stage", "kind"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List evidence"),
+    retrieve=extend_schema(summary="Get evidence"),
+    create=extend_schema(
+        summary="Add evidence to a requirement",
+        description=(
+            "A note, a link or a file (multipart). Files: at most 20 MiB by default, of the "
+            "types PDF, PNG, JPEG, Office/OpenDocument, text, CSV or Markdown; the content must "
+            "match the extension. Evidence on an internal requirement stays internal."
+        ),
+        examples=[NOTE_EXAMPLE],
+    ),
+    update=extend_schema(summary="Change evidence (all fields)"),
+    partial_update=extend_schema(
+        summary="Change evidence",
+        description="New content raises the version and the content hash: a pending gate "
+        "resting on it goes stale.",
+    ),
+    destroy=extend_schema(summary="Remove evidence"),
+)
+class EvidenceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    CreateMixin,
+    UpdateMixin,
+    DestroyMixin,
+    OrgViewSet,
+):
+    """``relationships/{id}/evidence/``: documented information behind the requirements."""
+
+    model = Evidence
+    parent_lookups = RELATIONSHIP
+    serializer_class = EvidenceSerializer
+    input_serializers = {
+        "create": EvidenceCreateSerializer,
+        "update": EvidenceUpdateSerializer,
+        "partial_update": EvidenceUpdateSerializer,
+    }
+    filterset_class = EvidenceFilterSet
+    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+    capabilities = {
+        "list": Capability.LIFECYCLE_VIEW,
+        "retrieve": Capability.LIFECYCLE_VIEW,
+        "download": Capability.LIFECYCLE_VIEW,
+        "create": Capability.EVIDENCE_MANAGE,
+        "update": Capability.EVIDENCE_MANAGE,
+        "partial_update": Capability.EVIDENCE_MANAGE,
+        "destroy": Capability.EVIDENCE_MANAGE,
+    }
+
+    def narrow_queryset(self, queryset):
+        return queryset.select_related("organization", "owner__user", "owner__organization")
+
+    def create_object(self, serializer):
+        data = dict(serializer.validated_data)
+        requirement = data.pop("requirement")
+        if requirement.relationship_id != self.get_parent("relationship").pk:
+            raise ValidationFailed(
+                "That requirement belongs to another relationship.",
+                fields={"requirement": ["Not a requirement of this relationship."]},
+            )
+        return evidence_create(requirement=requirement, membership=self.membership, **data)
+
+    def update_object(self, serializer):
+        return evidence_update(
+            evidence=serializer.instance, membership=self.membership, **serializer.validated_data
+        )
+
+    def destroy_object(self, instance):
+        evidence_delete(evidence=instance, membership=self.membership)
+
+    @extend_schema(
+        summary="Download an evidence file",
+        description="Served as an attachment with the content type checked at upload.",
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, *args, **kwargs):
+        evidence = self.get_object()
+        if evidence.kind != EvidenceKind.FILE:
+            raise NotVisible("This evidence has no file.")
+        response = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.filename,
+            content_type=evidence.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response

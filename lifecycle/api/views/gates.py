@@ -1,0 +1,253 @@
+"""Stage gates, the decision ledger and the SER approval inbox."""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cbrms.api.schema import CONFLICT, error
+from cbrms.api.viewsets import OrgViewSet
+from lifecycle.api.serializers import (
+    ChainSerializer,
+    GateCreateSerializer,
+    GateDecisionSerializer,
+    GateSerializer,
+    InboxEntrySerializer,
+    LedgerEntrySerializer,
+)
+from lifecycle.api.views.progress import RELATIONSHIP
+from lifecycle.models import DecisionRecord, GateApprover, GateKind
+from lifecycle.selectors.gates import approval_inbox, gate_state, with_gate_details
+from lifecycle.services.gates import gate_decide, gate_request
+from lifecycle.services.ledger import chain_verify
+from relationships.roles import Capability
+
+UNMET = error(
+    "`requirements_unmet` (with `missing`), `ser_missing`, `quorum_unreachable` or another "
+    "validation error."
+)
+
+
+def _person(user, membership_id) -> dict | None:
+    if user is None:
+        return None
+    return {"membership": membership_id, "email": user.email, "full_name": user.full_name}
+
+
+def gate_representation(gate: DecisionRecord) -> dict:
+    state = gate_state(gate)
+    decided = {d.actor_id: d.kind for d in state.decisions}
+    approvers = getattr(gate, "approver_list", None) or list(
+        GateApprover.objects.unscoped()
+        .filter(gate=gate)
+        .select_related("organization", "membership__user")
+    )
+    for approver in approvers:
+        approver.decision = decided.get(approver.membership_id)
+    return {
+        "id": gate.pk,
+        "gate_kind": gate.gate_kind,
+        "from_stage": gate.from_stage,
+        "to_stage": gate.to_stage,
+        "status": state.status,
+        "stale": state.stale,
+        "text": gate.text,
+        "requested_by": _person(gate.actor_user, gate.actor_id),
+        "created_at": gate.created_at,
+        "visibility": gate.visibility,
+        "quorum": gate.payload.get("quorum", 0),
+        "self_approval": gate.payload.get("self_approval", False),
+        "approvers": approvers,
+        "decisions": state.decisions,
+        "evidence": gate.payload.get("evidence", {}),
+    }
+
+
+class GateFilterSet(filters.FilterSet):
+    stage = filters.NumberFilter(field_name="from_stage")
+    kind = filters.ChoiceFilter(field_name="gate_kind", choices=GateKind.choices)
+
+    class Meta:
+        model = DecisionRecord
+        fields = ["stage", "kind"]
+
+
+ADVANCE_EXAMPLE = OpenApiExample("Ask to leave the current stage", value={"kind": "advance"})
+EXIT_EXAMPLE = OpenApiExample(
+    "Activate the exit strategy",
+    value={"kind": "activate_exit", "reason": "The contract ends on 31 March."},
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stage gates", responses=GateSerializer(many=True)),
+    retrieve=extend_schema(summary="Get a stage gate", responses=GateSerializer),
+    create=extend_schema(
+        summary="Request a stage gate",
+        description=(
+            "`advance` leaves the current stage once every mandatory requirement is met or "
+            "justified; `send_back` returns one stage and `activate_exit` jumps from stage 5, 6 "
+            "or 7 to 8 — both need a `reason`. The request snapshots the evidence hashes and "
+            "fixes the SERs who must decide. Stages 1-4: the lead's SER; 5-8: every active "
+            "party's SER; ecosystems: the orchestrator's SER plus the member quorum."
+        ),
+        request=GateCreateSerializer,
+        responses={201: GateSerializer, 400: UNMET, 409: CONFLICT},
+        examples=[ADVANCE_EXAMPLE, EXIT_EXAMPLE],
+    ),
+)
+class GateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """``relationships/{id}/gates/``: requests to leave a stage, and the SERs' decisions."""
+
+    model = DecisionRecord
+    parent_lookups = RELATIONSHIP
+    serializer_class = GateSerializer
+    filterset_class = GateFilterSet
+    capabilities = {
+        "list": Capability.LIFECYCLE_VIEW,
+        "retrieve": Capability.LIFECYCLE_VIEW,
+        "create": Capability.GATES_REQUEST,
+        "approve": Capability.GATES_DECIDE,
+        "reject": Capability.GATES_DECIDE,
+    }
+
+    def narrow_queryset(self, queryset):
+        return with_gate_details(queryset)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        data = GateSerializer([gate_representation(g) for g in page], many=True).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(GateSerializer(gate_representation(self.get_object())).data)
+
+    def _read(self, gate_id: int) -> dict:
+        return GateSerializer(gate_representation(self.get_queryset().get(pk=gate_id))).data
+
+    def create(self, request, *args, **kwargs):
+        serializer = GateCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        gate = gate_request(
+            relationship=self.get_parent("relationship"),
+            requested_by=self.membership,
+            **serializer.validated_data,
+        )
+        self.ensure_visible(gate)
+        return Response(self._read(gate.pk), status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, *, approve: bool):
+        gate = self.get_object()
+        serializer = GateDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        gate_decide(
+            gate=gate,
+            approver=self.membership,
+            approve=approve,
+            comment=serializer.validated_data["comment"],
+        )
+        return Response(self._read(gate.pk))
+
+    @extend_schema(
+        summary="Approve a stage gate (SERs)",
+        description=(
+            "The last approval needed moves the relationship. `gate_stale` (409) when the "
+            "evidence changed since the request; `not_an_approver` (403) for anyone the gate "
+            "does not wait for."
+        ),
+        request=GateDecisionSerializer,
+        responses={200: GateSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        return self._decide(request, approve=True)
+
+    @extend_schema(
+        summary="Reject a stage gate (SERs)",
+        description="A rejection needs a comment and reopens the stage.",
+        request=GateDecisionSerializer,
+        responses={200: GateSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        return self._decide(request, approve=False)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The decision ledger",
+        description=(
+            "Every gate request, approval, rejection and outcome you may see, in order. Each "
+            "entry holds the hash of the previous one."
+        ),
+    ),
+)
+class DecisionRecordViewSet(mixins.ListModelMixin, OrgViewSet):
+    """``relationships/{id}/decisions/``: the append-only, hash-chained record of decisions."""
+
+    model = DecisionRecord
+    parent_lookups = RELATIONSHIP
+    serializer_class = LedgerEntrySerializer
+    capabilities = {"list": Capability.LIFECYCLE_VIEW, "verify": Capability.LIFECYCLE_VIEW}
+
+    def narrow_queryset(self, queryset):
+        return queryset.select_related("organization", "actor_user")
+
+    @extend_schema(
+        summary="Verify the ledger's hash chain",
+        description=(
+            "Recomputes every hash of the relationship's ledger (internal entries included) "
+            "and says whether the chain is intact, and where it first breaks."
+        ),
+        responses=ChainSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def verify(self, request, *args, **kwargs):
+        result = chain_verify(relationship_id=self.get_parent("relationship").pk)
+        return Response(ChainSerializer(result).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Gates waiting for my decision",
+        description=(
+            "Across all relationships, the gates whose required SERs include you and that you "
+            "have not decided, oldest first, with the evidence and requirements changed since "
+            "the relationship's previous gate."
+        ),
+        responses=InboxEntrySerializer(many=True),
+    )
+)
+class ApprovalInboxViewSet(mixins.ListModelMixin, OrgViewSet):
+    """``/orgs/{org}/approvals/``: the SER's inbox."""
+
+    model = GateApprover
+    serializer_class = InboxEntrySerializer
+    pagination_class = None
+    capabilities = {"list": Capability.LIFECYCLE_VIEW}
+
+    def list(self, request, *args, **kwargs):
+        rows = []
+        for entry in approval_inbox(membership=self.membership):
+            gate = entry.gate
+            rows.append(
+                {
+                    "gate": gate,
+                    "relationship": {"id": gate.relationship_id, "name": gate.relationship.name},
+                    "requested_by": _person(gate.actor_user, gate.actor_id),
+                    "stale": gate_state(gate).stale,
+                    "since": entry.since,
+                    "changed_evidence": [
+                        {"id": e.pk, "title": e.title, "version": e.version}
+                        for e in entry.changed_evidence
+                    ],
+                    "changed_requirements": [
+                        {"id": r.pk, "item": r.item.key, "status": r.status}
+                        for r in entry.changed_requirements
+                    ],
+                }
+            )
+        return Response(InboxEntrySerializer(rows, many=True).data)

@@ -1,0 +1,36 @@
+"""Models of the lifecycle app, re-exported for ``from lifecycle.models import ...``."""
+
+from lifecycle.models.catalogs import Catalog, CatalogItem
+from lifecycle.models.choices import (
+    ApproverPool,
+    EvidenceKind,
+    EvidenceStatus,
+    GateKind,
+    GateStatus,
+    ItemScope,
+    RecordKind,
+    RequirementStatus,
+    StageState,
+)
+from lifecycle.models.ledger import GENESIS_HASH, DecisionRecord, GateApprover
+from lifecycle.models.progress import Evidence, RelationshipFramework, Requirement
+
+__all__ = [
+    "GENESIS_HASH",
+    "ApproverPool",
+    "Catalog",
+    "CatalogItem",
+    "DecisionRecord",
+    "Evidence",
+    "EvidenceKind",
+    "EvidenceStatus",
+    "GateApprover",
+    "GateKind",
+    "GateStatus",
+    "ItemScope",
+    "RecordKind",
+    "RelationshipFramework",
+    "Requirement",
+    "RequirementStatus",
+    "StageState",
+]

@@ -1,0 +1,137 @@
+"""The decision ledger: stage gates, approvals and their outcomes, append-only and hash-chained.
+
+Every entry holds the hash of the previous entry of the same relationship, and its own hash over
+its content and that previous hash. A trigger refuses UPDATE and DELETE, so the application
+cannot rewrite the record; ``manage.py verify_decisions`` detects any edit made behind its back.
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cbrms.tenancy.managers import ScopedManager
+from governance.audit_triggers import audit_trigger
+from lifecycle.models.choices import ApproverPool, GateKind, RecordKind
+from relationships.models import Membership, Organization, Relationship, Visibility
+
+GENESIS_HASH = "0" * 64
+
+_append_only = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+
+
+class DecisionRecord(models.Model):
+    """One entry of a relationship's decision ledger.
+
+    A ``gate_requested`` entry *is* the stage gate; approvals, rejections and outcomes point at
+    it through ``gate``. Gates leaving stages 1-4 are the lead's internal decisions; from stage
+    5 on they are joint.
+    """
+
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.PROTECT, related_name="decision_records"
+    )
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=RecordKind.choices)
+    gate = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    gate_kind = models.CharField(max_length=20, choices=GateKind.choices, blank=True)
+    from_stage = models.PositiveSmallIntegerField()
+    to_stage = models.PositiveSmallIntegerField()
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    actor = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(
+        blank=True, help_text="The reason of a request, or a decision's comment."
+    )
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["relationship_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "sequence"], name="decision_record_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["relationship", "prev_hash"], name="decision_record_no_fork"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=RecordKind.GATE_REQUESTED, gate__isnull=True)
+                | (~Q(kind=RecordKind.GATE_REQUESTED) & Q(gate__isnull=False)),
+                name="decision_record_gate_link",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_stage__gte=1, from_stage__lte=8, to_stage__gte=1, to_stage__lte=8),
+                name="decision_record_stages",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["gate", "kind"], name="decision_record_gate_kind"),
+            models.Index(
+                fields=["kind", "relationship", "created_at"], name="decision_record_kind_rel"
+            ),
+        ]
+        triggers = [
+            _append_only,
+            audit_trigger(
+                organization_column="organization_id",
+                relationship_column="relationship_id",
+                visibility_column="visibility",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.kind} ({self.relationship_id})"
+
+    @classmethod
+    def scope_queryset(cls, queryset, organization):
+        from cbrms.tenancy.selectors import workspace_q
+
+        return queryset.filter(workspace_q(organization))
+
+
+class GateApprover(models.Model):
+    """Whose decision a gate waits for, fixed when the gate is requested (append-only).
+
+    ``required`` approvers must all approve; ``quorum`` approvers (ecosystem members' SERs)
+    count towards the relationship's member quorum.
+    """
+
+    gate = models.ForeignKey(DecisionRecord, on_delete=models.PROTECT, related_name="approvers")
+    relationship = models.ForeignKey(Relationship, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    pool = models.CharField(max_length=10, choices=ApproverPool.choices)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["gate_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["gate", "organization"], name="gate_approver_once"),
+        ]
+        indexes = [models.Index(fields=["membership", "gate"], name="gate_approver_inbox")]
+        triggers = [_append_only]
+
+    def __str__(self) -> str:
+        return f"{self.membership} on gate {self.gate_id}"
+
+    @classmethod
+    def scope_queryset(cls, queryset, organization):
+        from cbrms.tenancy.selectors import workspace_q
+
+        return queryset.filter(workspace_q(organization))

@@ -1,0 +1,84 @@
+"""Who must approve a gate: the rules of DOMAIN.md, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cbrms.errors import ValidationFailed
+from lifecycle.models import ApproverPool, RelationshipFramework
+from relationships.models import Membership, Party, PartyRole, PartyStatus, Relationship
+
+LAST_INTERNAL_STAGE = 4
+
+
+@dataclass(frozen=True)
+class ApproverSlot:
+    organization_id: int
+    organization_name: str
+    membership: Membership
+    pool: str
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    slots: tuple[ApproverSlot, ...]
+    quorum: int  # how many ``quorum``-pool approvals are needed besides the required ones
+
+    @property
+    def required(self) -> tuple[ApproverSlot, ...]:
+        return tuple(s for s in self.slots if s.pool == ApproverPool.REQUIRED)
+
+
+def approval_rule(*, relationship: Relationship, from_stage: int) -> ApprovalRule:
+    """The SERs whose approval a decision leaving ``from_stage`` needs.
+
+    - stages 1-4: the lead's SER (the orchestrator's, in an ecosystem);
+    - stages 5-8: the SER of every active party;
+    - ecosystems, stages 5-8: the orchestrator's SER plus ``member_quorum`` members' SERs.
+
+    Raises a validation error naming the parties that have not named a SER.
+    """
+    parties = list(
+        Party.objects.unscoped()
+        .filter(relationship=relationship, status=PartyStatus.ACTIVE)
+        .select_related("organization", "ser")
+        .order_by("id")
+    )
+    lead = [p for p in parties if p.is_lead]
+    if from_stage <= LAST_INTERNAL_STAGE:
+        deciding, quorum = lead, 0
+    elif relationship.is_ecosystem:
+        framework = RelationshipFramework.objects.unscoped().get(relationship=relationship)
+        quorum = framework.member_quorum
+        deciding = parties
+    else:
+        deciding, quorum = parties, 0
+
+    missing = [
+        p.organization.name
+        for p in deciding
+        if p.ser_id is None and (p.is_lead or not relationship.is_ecosystem)
+    ]
+    if missing:
+        raise ValidationFailed(
+            "Every party whose approval is needed must name its SER first: " + ", ".join(missing),
+            code="ser_missing",
+            extra={"parties_without_ser": missing},
+        )
+    slots = []
+    for party in deciding:
+        if party.ser_id is None:
+            continue  # an ecosystem member without a SER simply cannot count towards the quorum
+        pool = (
+            ApproverPool.QUORUM
+            if relationship.is_ecosystem and party.role == PartyRole.MEMBER
+            else ApproverPool.REQUIRED
+        )
+        slots.append(ApproverSlot(party.organization_id, party.organization.name, party.ser, pool))
+    available = sum(1 for s in slots if s.pool == ApproverPool.QUORUM)
+    if quorum > available:
+        raise ValidationFailed(
+            f"The quorum needs {quorum} members' SERs but only {available} members have one.",
+            code="quorum_unreachable",
+        )
+    return ApprovalRule(tuple(slots), quorum)

@@ -1,0 +1,204 @@
+"""Evidence on requirements: notes, links and files, each with a content hash."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from cbrms.errors import PermissionRefused, ValidationFailed
+from lifecycle.models import Evidence, EvidenceKind, EvidenceStatus, Requirement
+from relationships.models import Membership, Visibility
+
+# Extension -> the content type we serve it as. Binary formats must also *be* what they claim
+# (checked on their magic bytes); text formats must decode as UTF-8.
+ALLOWED_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".md": "text/markdown",
+}
+_TEXT = {".txt", ".csv", ".md"}
+_ZIP_CONTAINERS = {".docx", ".xlsx", ".pptx", ".odt", ".ods"}
+
+
+def _file_error(message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={"file": [message]})
+
+
+def _inspect_file(upload: UploadedFile) -> tuple[str, str, int]:
+    """Check an upload against the limits; return (content type, sha256, size)."""
+    max_bytes = settings.CBRMS_EVIDENCE_MAX_BYTES
+    if upload.size > max_bytes:
+        raise _file_error(f"The file is larger than {max_bytes // (1024 * 1024)} MiB.")
+    if upload.size == 0:
+        raise _file_error("The file is empty.")
+    suffix = PurePath(upload.name or "").suffix.lower()
+    if suffix not in ALLOWED_TYPES:
+        allowed = ", ".join(sorted(ALLOWED_TYPES))
+        raise _file_error(f"Files of type '{suffix or 'none'}' are not accepted ({allowed}).")
+    digest = hashlib.sha256()
+    head = b""
+    upload.seek(0)
+    for chunk in upload.chunks():
+        if len(head) < 8192:
+            head += chunk[: 8192 - len(head)]
+        digest.update(chunk)
+    upload.seek(0)
+    if suffix in _TEXT:
+        if b"\x00" in head:
+            raise _file_error("A text file must not hold binary data.")
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 4:  # not merely a character cut at the 8 KiB edge
+                raise _file_error("A text file must be UTF-8 encoded.") from None
+    else:
+        guessed = filetype.guess_mime(head)
+        expected = "application/zip" if suffix in _ZIP_CONTAINERS else ALLOWED_TYPES[suffix]
+        if guessed not in (expected, ALLOWED_TYPES[suffix]):
+            raise _file_error(f"The file's content is not a {suffix} file.")
+    return ALLOWED_TYPES[suffix], digest.hexdigest(), upload.size
+
+
+def _text_hash(kind: str, text: str) -> str:
+    return hashlib.sha256(f"{kind}:{text}".encode()).hexdigest()
+
+
+def _safe_filename(name: str) -> str:
+    return PurePath(name).name.replace("\r", "").replace("\n", "")[:255] or "evidence"
+
+
+def _content(*, kind: str, note: str, url: str, file: UploadedFile | None) -> dict[str, object]:
+    if kind == EvidenceKind.NOTE:
+        if not note.strip():
+            raise ValidationFailed(
+                "A note needs text.", fields={"note": ["This field is required."]}
+            )
+        return {"note": note, "url": "", "content_hash": _text_hash(kind, note), "size": len(note)}
+    if kind == EvidenceKind.LINK:
+        if not url.startswith(("https://", "http://")):
+            raise ValidationFailed(
+                "A link must be an http(s) address.", fields={"url": ["Enter an http(s) URL."]}
+            )
+        return {"url": url, "note": "", "content_hash": _text_hash(kind, url), "size": 0}
+    if kind == EvidenceKind.FILE:
+        if file is None:
+            raise _file_error("Attach a file.")
+        content_type, digest, size = _inspect_file(file)
+        return {
+            "file": file,
+            "filename": _safe_filename(file.name),
+            "content_type": content_type,
+            "content_hash": digest,
+            "size": size,
+            "note": "",
+            "url": "",
+        }
+    raise ValidationFailed("Unknown kind of evidence.", fields={"kind": ["Not a valid choice."]})
+
+
+def _check_can_write(*, requirement: Requirement, membership: Membership) -> None:
+    if (
+        requirement.visibility == Visibility.INTERNAL
+        and requirement.organization_id != membership.organization_id
+    ):
+        raise PermissionRefused("Only its own organization adds evidence to internal work.")
+
+
+@transaction.atomic
+def evidence_create(
+    *,
+    requirement: Requirement,
+    membership: Membership,
+    kind: str,
+    title: str,
+    note: str = "",
+    url: str = "",
+    file: UploadedFile | None = None,
+    owner: Membership | None = None,
+    status: str = EvidenceStatus.DRAFT,
+) -> Evidence:
+    """Attach evidence to a requirement, as ``membership``'s organization."""
+    _check_can_write(requirement=requirement, membership=membership)
+    if owner is not None and owner.organization_id != membership.organization_id:
+        raise ValidationFailed(
+            "The owner of evidence is a member of the organization that provides it.",
+            fields={"owner": ["Not a member of your organization."]},
+        )
+    content = _content(kind=kind, note=note, url=url, file=file)
+    return Evidence.objects.unscoped().create(
+        requirement=requirement,
+        relationship_id=requirement.relationship_id,
+        organization_id=membership.organization_id,
+        visibility=requirement.visibility,
+        kind=kind,
+        title=title,
+        status=status,
+        owner=owner or membership,
+        created_by=membership.user,
+        **content,
+    )
+
+
+@transaction.atomic
+def evidence_update(
+    *,
+    evidence: Evidence,
+    membership: Membership,
+    title: str | None = None,
+    status: str | None = None,
+    note: str | None = None,
+    url: str | None = None,
+    file: UploadedFile | None = None,
+) -> Evidence:
+    """Change evidence. New content raises the version and changes the content hash."""
+    if evidence.organization_id != membership.organization_id:
+        raise PermissionRefused("Only the organization that provided the evidence changes it.")
+    fields = ["updated_at"]
+    if title is not None:
+        evidence.title = title
+        fields.append("title")
+    if status is not None:
+        evidence.status = status
+        fields.append("status")
+    if any(value is not None for value in (note, url, file)):
+        content = _content(
+            kind=evidence.kind,
+            note=note if note is not None else evidence.note,
+            url=url if url is not None else evidence.url,
+            file=file,
+        )
+        if content["content_hash"] != evidence.content_hash:
+            old_file = evidence.file.name if "file" in content else None
+            for key, value in content.items():
+                setattr(evidence, key, value)
+            evidence.version += 1
+            fields += [*content.keys(), "version"]
+            if old_file:
+                transaction.on_commit(lambda: evidence.file.storage.delete(old_file))
+    evidence.save(update_fields=fields)
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence, membership: Membership) -> None:
+    if evidence.organization_id != membership.organization_id:
+        raise PermissionRefused("Only the organization that provided the evidence removes it.")
+    name = evidence.file.name if evidence.file else None
+    evidence.delete()
+    if name:
+        storage = Evidence._meta.get_field("file").storage
+        transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,329 @@
+"""Stage gates: requesting them, deciding them, and the stage moves they cause.
+
+A gate is an entry of the decision ledger (``gate_requested``); approvals, rejections and the
+outcome are further entries. Nothing is ever updated: the state of a gate is read off the
+entries that point at it (see ``lifecycle.selectors.gates``).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
+from lifecycle.models import (
+    ApproverPool,
+    DecisionRecord,
+    Evidence,
+    EvidenceStatus,
+    GateApprover,
+    GateKind,
+    RecordKind,
+    RequirementStatus,
+)
+from lifecycle.services.approvers import LAST_INTERNAL_STAGE, approval_rule
+from lifecycle.services.ledger import record_append
+from lifecycle.services.requirements import gating_requirements
+from relationships.models import (
+    FrameworkProfile,
+    Membership,
+    Party,
+    PartyStatus,
+    Relationship,
+    RelationshipStatus,
+    Role,
+    Visibility,
+)
+
+CLOSING_KINDS = (RecordKind.GATE_PASSED, RecordKind.GATE_REOPENED, RecordKind.GATE_SUPERSEDED)
+
+
+def _lock(relationship: Relationship) -> Relationship:
+    return Relationship.objects.unscoped().select_for_update().get(pk=relationship.pk)
+
+
+def evidence_snapshot(*, relationship: Relationship, stage: int) -> dict[str, str]:
+    """Content hashes of the evidence a gate leaving ``stage`` rests on: {evidence id: hash}."""
+    requirement_ids = gating_requirements(relationship=relationship, stage=stage).values("id")
+    rows = (
+        Evidence.objects.unscoped()
+        .filter(requirement_id__in=requirement_ids)
+        .exclude(status=EvidenceStatus.WITHDRAWN)
+        .values_list("id", "content_hash")
+    )
+    return {str(pk): digest for pk, digest in rows}
+
+
+def gate_is_stale(gate: DecisionRecord) -> bool:
+    """Whether the evidence changed since the gate was requested."""
+    snapshot = gate.payload.get("evidence", {})
+    return snapshot != evidence_snapshot(relationship=gate.relationship, stage=gate.from_stage)
+
+
+def pending_gate(relationship: Relationship) -> DecisionRecord | None:
+    return (
+        DecisionRecord.objects.unscoped()
+        .filter(relationship=relationship, kind=RecordKind.GATE_REQUESTED)
+        .exclude(entries__kind__in=CLOSING_KINDS)
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def _unmet_requirements(*, relationship: Relationship, stage: int) -> list[dict]:
+    unmet = (
+        gating_requirements(relationship=relationship, stage=stage)
+        .filter(item__mandatory=True)
+        .exclude(status__in=(RequirementStatus.MET, RequirementStatus.NOT_APPLICABLE))
+    )
+    return [{"id": r.pk, "item": r.item.key, "title": r.item.title} for r in unmet]
+
+
+def _target(relationship: Relationship, kind: str) -> tuple[int, int]:
+    stage = relationship.current_stage
+    if kind == GateKind.ADVANCE:
+        return stage, min(stage + 1, 8)
+    if kind == GateKind.SEND_BACK:
+        if stage == 1:
+            raise Conflict("Stage 1 has no earlier stage to go back to.", code="no_earlier_stage")
+        return stage, stage - 1
+    if kind == GateKind.ACTIVATE_EXIT:
+        if stage not in (5, 6, 7):
+            raise Conflict(
+                "The exit strategy can be activated from stage 5, 6 or 7 only.",
+                code="exit_not_allowed",
+            )
+        return stage, 8
+    raise ValidationFailed("Unknown kind of gate.", fields={"kind": ["Not a valid choice."]})
+
+
+def _check_requester(*, relationship: Relationship, requested_by: Membership, stage: int) -> bool:
+    """Who may request; returns whether the requester is also an approver (SME self-approval)."""
+    party = (
+        Party.objects.unscoped()
+        .filter(
+            relationship=relationship,
+            organization_id=requested_by.organization_id,
+            status=PartyStatus.ACTIVE,
+        )
+        .first()
+    )
+    if party is None:
+        raise PermissionRefused("Only an active party of the relationship requests its gates.")
+    if (stage <= LAST_INTERNAL_STAGE or relationship.is_ecosystem) and not party.is_lead:
+        raise PermissionRefused(
+            "The lead organization requests the gates of stages 1-4 (and every gate of an "
+            "ecosystem).",
+            code="not_lead",
+        )
+    if requested_by.role in (Role.ADMIN, Role.RELATIONSHIP_MANAGER):
+        return False
+    if (
+        requested_by.role == Role.EXECUTIVE
+        and relationship.framework_profile == FrameworkProfile.SME
+        and party.ser_id == requested_by.pk
+    ):
+        return True  # ISO 44003: the owner may be requester and SER; recorded on the gate
+    raise PermissionRefused(
+        "Gates are requested by a relationship manager or an administrator (or, in the SME "
+        "profile, by the party's own SER).",
+        code="cannot_request_gate",
+    )
+
+
+@transaction.atomic
+def gate_request(
+    *,
+    relationship: Relationship,
+    requested_by: Membership,
+    kind: str = GateKind.ADVANCE,
+    reason: str = "",
+) -> DecisionRecord:
+    """Ask the SERs to decide on leaving the current stage (forward, back, or into exit)."""
+    relationship = _lock(relationship)
+    if relationship.status == RelationshipStatus.EXITED or relationship.is_archived:
+        raise Conflict("The relationship is closed; no more gates.", code="relationship_closed")
+    from_stage, to_stage = _target(relationship, kind)
+    if kind != GateKind.ADVANCE and not reason.strip():
+        raise ValidationFailed(
+            "Give the reason for this decision.", fields={"reason": ["This field is required."]}
+        )
+    self_approval = _check_requester(
+        relationship=relationship, requested_by=requested_by, stage=from_stage
+    )
+    if kind == GateKind.ADVANCE:
+        unmet = _unmet_requirements(relationship=relationship, stage=from_stage)
+        if unmet:
+            raise ValidationFailed(
+                f"{len(unmet)} mandatory requirement(s) of stage {from_stage} are neither met "
+                "nor justified as not applicable.",
+                code="requirements_unmet",
+                extra={"missing": unmet},
+            )
+    rule = approval_rule(relationship=relationship, from_stage=from_stage)
+    visibility = Visibility.INTERNAL if from_stage <= LAST_INTERNAL_STAGE else Visibility.JOINT
+
+    previous = pending_gate(relationship)
+    if previous is not None:
+        if not gate_is_stale(previous):
+            raise Conflict(
+                "A gate is already waiting for its decision.",
+                code="gate_pending",
+                extra={"gate": previous.pk},
+            )
+        record_append(
+            relationship=relationship,
+            kind=RecordKind.GATE_SUPERSEDED,
+            gate=previous,
+            organization_id=requested_by.organization_id,
+            visibility=previous.visibility,
+            from_stage=previous.from_stage,
+            to_stage=previous.to_stage,
+            actor=requested_by,
+            text="The evidence changed; the gate was requested again.",
+        )
+
+    gate = record_append(
+        relationship=relationship,
+        kind=RecordKind.GATE_REQUESTED,
+        gate_kind=kind,
+        organization_id=requested_by.organization_id,
+        visibility=visibility,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        actor=requested_by,
+        text=reason,
+        payload={
+            "evidence": evidence_snapshot(relationship=relationship, stage=from_stage),
+            "approvers": [
+                {"organization": s.organization_id, "membership": s.membership.pk, "pool": s.pool}
+                for s in rule.slots
+            ],
+            "quorum": rule.quorum,
+            "self_approval": self_approval,
+        },
+    )
+    GateApprover.objects.unscoped().bulk_create(
+        GateApprover(
+            gate=gate,
+            relationship=relationship,
+            organization_id=slot.organization_id,
+            visibility=visibility,
+            membership=slot.membership,
+            pool=slot.pool,
+        )
+        for slot in rule.slots
+    )
+    from lifecycle.tasks import notify_gate_requested
+
+    transaction.on_commit(
+        lambda: notify_gate_requested.delay(
+            organization_id=requested_by.organization_id, gate_id=gate.pk
+        )
+    )
+    return gate
+
+
+def _decisions(gate: DecisionRecord) -> dict[int, str]:
+    """{approver membership id: approved|rejected} for the entries recorded so far."""
+    rows = (
+        DecisionRecord.objects.unscoped()
+        .filter(gate=gate, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
+        .values_list("actor_id", "kind")
+    )
+    return dict(rows)
+
+
+def gate_is_satisfied(gate: DecisionRecord, decisions: dict[int, str]) -> bool:
+    approved = {m for m, kind in decisions.items() if kind == RecordKind.APPROVED}
+    required = [a for a in gate.payload["approvers"] if a["pool"] == ApproverPool.REQUIRED]
+    quorum_pool = [a for a in gate.payload["approvers"] if a["pool"] == ApproverPool.QUORUM]
+    if not all(a["membership"] in approved for a in required):
+        return False
+    return sum(1 for a in quorum_pool if a["membership"] in approved) >= gate.payload["quorum"]
+
+
+def _apply(relationship: Relationship, gate: DecisionRecord) -> None:
+    """Move the relationship as the passed gate decided."""
+    fields = ["current_stage", "updated_at"]
+    if gate.gate_kind == GateKind.ADVANCE and gate.from_stage == 8:
+        relationship.status = RelationshipStatus.EXITED
+        fields.append("status")
+    elif gate.gate_kind == GateKind.ACTIVATE_EXIT:
+        relationship.status = RelationshipStatus.EXITING
+        fields.append("status")
+    elif gate.gate_kind == GateKind.SEND_BACK and relationship.status == RelationshipStatus.EXITING:
+        relationship.status = RelationshipStatus.ACTIVE
+        fields.append("status")
+    relationship.current_stage = gate.to_stage
+    relationship.save(update_fields=fields)
+
+
+@transaction.atomic
+def gate_decide(
+    *, gate: DecisionRecord, approver: Membership, approve: bool, comment: str = ""
+) -> DecisionRecord:
+    """Record one SER's approval or rejection; the last needed approval moves the stage.
+
+    The relationship row is locked first, so two SERs deciding at the same instant are
+    recorded one after the other and the stage moves exactly once.
+    """
+    relationship = _lock(gate.relationship)
+    gate = DecisionRecord.objects.unscoped().get(pk=gate.pk)
+    if DecisionRecord.objects.unscoped().filter(gate=gate, kind__in=CLOSING_KINDS).exists():
+        raise Conflict("This gate has already been decided.", code="gate_closed")
+    if not GateApprover.objects.unscoped().filter(gate=gate, membership=approver).exists():
+        raise PermissionRefused(
+            "You are not one of the SERs this gate waits for.", code="not_an_approver"
+        )
+    decisions = _decisions(gate)
+    if approver.pk in decisions:
+        raise Conflict("You have already decided on this gate.", code="already_decided")
+    if gate_is_stale(gate):
+        raise Conflict(
+            "The evidence changed after the gate was requested, so approvals given now would "
+            "rest on something else. Request the gate again.",
+            code="gate_stale",
+        )
+    self_approved = approver.pk == gate.actor_id
+    if self_approved and not gate.payload.get("self_approval"):
+        raise PermissionRefused("You cannot approve a gate you requested.", code="self_approval")
+    if not approve and not comment.strip():
+        raise ValidationFailed(
+            "Say why you reject the gate.", fields={"comment": ["Required for a rejection."]}
+        )
+
+    entry = record_append(
+        relationship=relationship,
+        kind=RecordKind.APPROVED if approve else RecordKind.REJECTED,
+        gate=gate,
+        organization_id=approver.organization_id,
+        visibility=gate.visibility,
+        from_stage=gate.from_stage,
+        to_stage=gate.to_stage,
+        actor=approver,
+        text=comment,
+        payload={"self_approved": self_approved} if self_approved else {},
+    )
+    decisions[approver.pk] = entry.kind
+    outcome = None
+    if not approve:
+        outcome = RecordKind.GATE_REOPENED
+    elif gate_is_satisfied(gate, decisions):
+        outcome = RecordKind.GATE_PASSED
+        _apply(relationship, gate)
+    if outcome is not None:
+        record_append(
+            relationship=relationship,
+            kind=outcome,
+            gate=gate,
+            organization_id=gate.organization_id,
+            visibility=gate.visibility,
+            from_stage=gate.from_stage,
+            to_stage=gate.to_stage,
+        )
+        from lifecycle.tasks import notify_gate_decided
+
+        transaction.on_commit(
+            lambda: notify_gate_decided.delay(organization_id=gate.organization_id, gate_id=gate.pk)
+        )
+    return entry

@@ -1,0 +1,76 @@
+"""Emails about stage gates: to the SERs when one waits for them, to the requester when decided."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+
+from lifecycle.models import DecisionRecord, GateApprover, RecordKind
+
+
+def _gate(gate_id: int) -> DecisionRecord:
+    return (
+        DecisionRecord.objects.unscoped()
+        .select_related("relationship", "actor_user", "organization")
+        .get(pk=gate_id, kind=RecordKind.GATE_REQUESTED)
+    )
+
+
+def gate_requested_notify(*, gate_id: int) -> int:
+    """Email every SER the gate waits for. Returns the number of emails sent."""
+    gate = _gate(gate_id)
+    approvers = (
+        GateApprover.objects.unscoped()
+        .filter(gate=gate)
+        .select_related("membership__user", "organization")
+    )
+    messages = []
+    for approver in approvers:
+        context = {
+            "gate": gate,
+            "approver": approver,
+            "url": f"{settings.CBRMS_BASE_URL}/o/{approver.organization.slug}/relationships/"
+            f"{gate.relationship_id}/",
+        }
+        subject = (
+            f"Stage gate waiting for your decision: {gate.relationship.name}, "
+            f"stage {gate.from_stage}"
+        )
+        body = render_to_string("lifecycle/email/gate_requested.txt", context)
+        messages.append(
+            (subject, body, settings.DEFAULT_FROM_EMAIL, [approver.membership.user.email])
+        )
+    return send_mass_mail(messages, fail_silently=False)
+
+
+def gate_decided_notify(*, gate_id: int) -> int:
+    """Email the requester the outcome of their gate."""
+    gate = _gate(gate_id)
+    outcome = (
+        DecisionRecord.objects.unscoped()
+        .filter(gate=gate, kind__in=(RecordKind.GATE_PASSED, RecordKind.GATE_REOPENED))
+        .first()
+    )
+    if outcome is None or gate.actor_user is None:
+        return 0
+    decisions = (
+        DecisionRecord.objects.unscoped()
+        .filter(gate=gate, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
+        .select_related("actor_user", "organization")
+        .order_by("sequence")
+    )
+    context = {
+        "gate": gate,
+        "passed": outcome.kind == RecordKind.GATE_PASSED,
+        "decisions": decisions,
+        "url": f"{settings.CBRMS_BASE_URL}/o/{gate.organization.slug}/relationships/"
+        f"{gate.relationship_id}/",
+    }
+    verdict = "approved" if context["passed"] else "rejected"
+    subject = f"Stage gate {verdict}: {gate.relationship.name}, stage {gate.from_stage}"
+    body = render_to_string("lifecycle/email/gate_decided.txt", context)
+    return send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [gate.actor_user.email])],
+        fail_silently=False,
+    )
