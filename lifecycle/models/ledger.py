@@ -13,11 +13,24 @@ from django.db import models
 from django.db.models import Q
 
 from cbrms.tenancy.managers import ScopedManager
-from governance.audit_triggers import audit_trigger
 from lifecycle.models.choices import ApproverPool, GateKind, RecordKind
 from relationships.models import Membership, Organization, Relationship, Visibility
 
 GENESIS_HASH = "0" * 64
+
+
+def ledger_q(organization: Organization) -> Q:
+    """Ledger rows ``organization`` may see: the workspace rule, and in an ecosystem whose member
+    directory is closed, nothing that names another member (its approvals, its SER's seat)."""
+    from cbrms.tenancy.selectors import directory_relationship_ids, workspace_q
+
+    names_no_other_member = (
+        Q(organization=organization)
+        | Q(organization_id=models.F("relationship__lead_organization_id"))
+        | Q(relationship_id__in=directory_relationship_ids(organization))
+    )
+    return workspace_q(organization) & names_no_other_member
+
 
 _append_only = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
@@ -84,23 +97,15 @@ class DecisionRecord(models.Model):
                 fields=["kind", "relationship", "created_at"], name="decision_record_kind_rel"
             ),
         ]
-        triggers = [
-            _append_only,
-            audit_trigger(
-                organization_column="organization_id",
-                relationship_column="relationship_id",
-                visibility_column="visibility",
-            ),
-        ]
+        # No audit trigger: the ledger is itself the record of who decided what, and when.
+        triggers = [_append_only]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.kind} ({self.relationship_id})"
 
     @classmethod
     def scope_queryset(cls, queryset, organization):
-        from cbrms.tenancy.selectors import workspace_q
-
-        return queryset.filter(workspace_q(organization))
+        return queryset.filter(ledger_q(organization))
 
 
 class GateApprover(models.Model):
@@ -132,6 +137,4 @@ class GateApprover(models.Model):
 
     @classmethod
     def scope_queryset(cls, queryset, organization):
-        from cbrms.tenancy.selectors import workspace_q
-
-        return queryset.filter(workspace_q(organization))
+        return queryset.filter(ledger_q(organization))
