@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
 
 from cbrms.errors import ApplicationError
 from relationships.models import (
@@ -24,6 +29,36 @@ class EmailAuthenticationForm(AuthenticationForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+
+def _same_email(typed: str, stored: str) -> bool:
+    def fold(value: str) -> str:
+        return unicodedata.normalize("NFKC", value).casefold()
+
+    return fold(typed) == fold(stored)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, also for people who have not set a password yet, and throttled.
+
+    Django sends no link to a user with an unusable password, which it takes for an account that
+    logs in elsewhere. Here there is no elsewhere: an unusable password means "added by an admin,
+    password not set yet", and this form is how such a person gets a new link once the one in
+    their invitation has expired.
+
+    Each account gets at most one email per ``RESET_EMAIL_INTERVAL``, so that the form cannot be
+    used to flood someone's inbox. The page says the same whether an email went out or not.
+    """
+
+    RESET_EMAIL_INTERVAL = 5 * 60  # seconds
+
+    def get_users(self, email):
+        users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        for user in users:
+            if not _same_email(email, user.email):
+                continue  # a Unicode lookalike the database matched (Django's CVE-2019-19844 guard)
+            if cache.add(f"password-reset-sent:{user.pk}", True, self.RESET_EMAIL_INTERVAL):
+                yield user
 
 
 class RelationshipFilterForm(forms.Form):

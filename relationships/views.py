@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cbrms.errors import ApplicationError
 from relationships.forms import (
     EmailAuthenticationForm,
+    PasswordResetForm,
     RelationshipCreateForm,
     RelationshipFilterForm,
 )
@@ -40,6 +42,7 @@ from relationships.models import (
 )
 from relationships.roles import Capability, role_can
 from relationships.selectors import parties_with_details
+from relationships.services.notifications import password_link_lifetime
 from relationships.services.relationships import relationship_create
 
 RELATIONSHIPS_PER_PAGE = 25
@@ -64,6 +67,19 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You have logged out.")
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Email a link to choose a new password; the page reads the same for an unknown address."""
+
+    form_class = PasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    @property
+    def extra_email_context(self) -> dict:
+        # The link is built on CBRMS_BASE_URL, never on the Host header the visitor sent.
+        return {"base_url": settings.CBRMS_BASE_URL, "link_lifetime": password_link_lifetime()}
 
 
 def home(request: HttpRequest) -> HttpResponse:

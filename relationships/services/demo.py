@@ -397,6 +397,7 @@ def _ensure_organizations(state: _State, result: DemoSeedResult) -> None:
                     email=email,
                     role=LOGIN_ROLES[login],
                     full_name=full_name,
+                    notify=False,  # demo people have the published password; no emails
                 )
                 state.memberships.add((demo.slug, email))
                 result.created["memberships"] += 1
