@@ -12,13 +12,18 @@ CHROMIUM ?= /usr/bin/chromium
 ARGS ?=
 export PORT
 
-.PHONY: run test lint format lock clean-devdata install chromium
+.PHONY: run test bench lint format lock clean-devdata install chromium
 
 run: install
 	$(PY) -m cbrms.devservers run
 
 test: install chromium
 	$(PY) -m cbrms.devservers test $(ARGS)
+
+# Speed and scale: benchmarks/bench_*.py on a scratch database, printing ratios against a baseline
+# measured in the same run (benchmarks/README.md). Options go in ARGS: make bench ARGS="--runs 50".
+bench: install
+	$(PY) -m cbrms.devservers exec $(PY) -m benchmarks $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,14 +8,16 @@ running; only the servers this process started are stopped at the end. While the
 are in ``.devdata/services.env``, which ``cbrms/settings/base.py`` reads, so ``manage.py`` works
 in another terminal beside ``make run``.
 
-    python -m cbrms.devservers run            # services, migrate, seed_demo, web + worker + beat
-    python -m cbrms.devservers test [ARGS]    # services, then python -m pytest ARGS
-    python -m cbrms.devservers stop           # stop the servers of .devdata, whoever started them
+    python -m cbrms.devservers run             # services, migrate, seed_demo, web + worker + beat
+    python -m cbrms.devservers test [ARGS]     # services, then python -m pytest ARGS
+    python -m cbrms.devservers exec CMD [ARGS] # services, then CMD ARGS (make bench)
+    python -m cbrms.devservers stop            # stop the servers of .devdata, whoever started them
 
 Only the standard library and psutil: this runs before Django is configured.
 """
 
-# Running programs is this module's job; every argv below is built here, never from input.
+# Running programs is this module's job; every argv below is built here, or is the command line
+# given to ``exec`` by the person running it.
 # ruff: noqa: S603
 
 from __future__ import annotations
@@ -595,28 +597,39 @@ def pytest_exit_code(code: int) -> int:
     return code
 
 
-def _test(pytest_args: Sequence[str]) -> int:
-    # Importing cbrms sets DJANGO_SETTINGS_MODULE to the base settings (cbrms/celery.py), and
-    # the environment would win over pyproject's cbrms.settings.test: pass --ds to choose.
+def _exec(argv: Sequence[str], *, drop_env: Sequence[str] = ()) -> int:
+    """Run ``argv`` with the services up and their URLs exported; its exit code."""
+    if not argv:
+        _say("exec: name the command to run", error=True)
+        return 2
     try:
         with running_services():
-            env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-            tests = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args], env=env)
-            # The terminal's Ctrl-C reaches pytest directly; a SIGTERM is passed on to it.
+            env = {k: v for k, v in os.environ.items() if k not in drop_env}
+            child = subprocess.Popen(list(argv), env=env)
+            # The terminal's Ctrl-C reaches the child directly; a SIGTERM is passed on to it.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, lambda signum, _frame: tests.send_signal(signum))
-            code = tests.wait()
+            signal.signal(signal.SIGTERM, lambda signum, _frame: child.send_signal(signum))
+            code = child.wait()
     except DevServerError as error:
         _say(str(error), error=True)
         return 1
-    return pytest_exit_code(code)
+    return code
+
+
+def _test(pytest_args: Sequence[str]) -> int:
+    # Importing cbrms sets DJANGO_SETTINGS_MODULE to the base settings (cbrms/celery.py), and
+    # the environment would win over pyproject's cbrms.settings.test: pass --ds to choose.
+    argv = [sys.executable, "-m", "pytest", *pytest_args]
+    return pytest_exit_code(_exec(argv, drop_env=("DJANGO_SETTINGS_MODULE",)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``run``, ``test [pytest args...]`` or ``stop``."""
+    """Command line: ``run``, ``test [pytest args...]``, ``exec command [args...]`` or ``stop``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["test"]:  # everything after it is pytest's, --help included
         return _test(argv[1:])
+    if argv[:1] == ["exec"]:  # everything after it is the command's
+        return _exec(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m cbrms.devservers",
         description=__doc__,
@@ -625,6 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="services, migrate, seed_demo, then web + worker + beat")
     commands.add_parser("test", help="services, then python -m pytest with the given arguments")
+    commands.add_parser("exec", help="services, then the given command (make bench)")
     commands.add_parser("stop", help="stop the servers running on .devdata, whoever started them")
     if parser.parse_args(argv).command == "stop":
         stop_devdata_servers()
