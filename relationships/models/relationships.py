@@ -77,6 +77,11 @@ class Relationship(models.Model):
         indexes = [
             models.Index(fields=["type"], name="relationship_type_idx"),
             models.Index(fields=["name", "id"], name="relationship_name_idx"),
+            models.Index(
+                fields=["id"],
+                condition=Q(member_directory_visible=True),
+                name="relationship_open_dir_idx",
+            ),
             models.Index(fields=["current_stage"], name="relationship_stage_idx"),
             models.Index(fields=["status"], name="relationship_status_idx"),
             models.Index(fields=["created_at", "id"], name="relationship_created_idx"),
