@@ -12,7 +12,7 @@ from lifecycle.models import Catalog, RelationshipFramework, Requirement
 from lifecycle.services.catalogs import catalog_diff, catalog_latest
 from lifecycle.services.gates import pending_gate
 from lifecycle.services.requirements import requirements_provision
-from relationships.models import Organization, Party, PartyStatus
+from relationships.models import Organization, Party, PartyStatus, Relationship
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,12 @@ def framework_upgrade(
     longer count for any gate.
     """
     _require_lead(framework, organization)
+    # Gate requests and decisions lock the relationship's row first; so does the upgrade, so a
+    # gate cannot be requested on the old catalog while the catalog changes under it.
+    relationship = (
+        Relationship.objects.unscoped().select_for_update().get(pk=framework.relationship_id)
+    )
     framework = RelationshipFramework.objects.unscoped().select_for_update().get(pk=framework.pk)
-    relationship = framework.relationship
     old = framework.catalog
     try:
         new = (

@@ -242,6 +242,19 @@ def gate_is_satisfied(gate: DecisionRecord, decisions: dict[int, str]) -> bool:
     return sum(1 for a in quorum_pool if a["membership"] in approved) >= gate.payload["quorum"]
 
 
+def gate_is_defeated(gate: DecisionRecord, decisions: dict[int, str]) -> bool:
+    """Whether the gate can no longer pass: a required SER rejected it, or so many of the
+    quorum pool rejected it that the quorum is out of reach. One ecosystem member's objection
+    is recorded but does not veto what the quorum decides."""
+    rejected = {m for m, kind in decisions.items() if kind == RecordKind.REJECTED}
+    approvers = gate.payload["approvers"]
+    if any(a["membership"] in rejected for a in approvers if a["pool"] == ApproverPool.REQUIRED):
+        return True
+    quorum_pool = [a for a in approvers if a["pool"] == ApproverPool.QUORUM]
+    still_possible = sum(1 for a in quorum_pool if a["membership"] not in rejected)
+    return still_possible < gate.payload["quorum"]
+
+
 def _apply(relationship: Relationship, gate: DecisionRecord) -> None:
     """Move the relationship as the passed gate decided."""
     fields = ["current_stage", "updated_at"]
@@ -262,7 +275,8 @@ def _apply(relationship: Relationship, gate: DecisionRecord) -> None:
 def gate_decide(
     *, gate: DecisionRecord, approver: Membership, approve: bool, comment: str = ""
 ) -> DecisionRecord:
-    """Record one SER's approval or rejection; the last needed approval moves the stage.
+    """Record one SER's approval or rejection; the last needed approval moves the stage, and a
+    rejection that leaves the gate unable to pass reopens the stage.
 
     The relationship row is locked first, so two SERs deciding at the same instant are
     recorded one after the other and the stage moves exactly once.
@@ -307,7 +321,8 @@ def gate_decide(
     decisions[approver.pk] = entry.kind
     outcome = None
     if not approve:
-        outcome = RecordKind.GATE_REOPENED
+        if gate_is_defeated(gate, decisions):
+            outcome = RecordKind.GATE_REOPENED
     elif gate_is_satisfied(gate, decisions):
         outcome = RecordKind.GATE_PASSED
         _apply(relationship, gate)

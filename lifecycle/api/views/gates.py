@@ -167,7 +167,10 @@ class GateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
 
     @extend_schema(
         summary="Reject a stage gate (SERs)",
-        description="A rejection needs a comment and reopens the stage.",
+        description=(
+            "A rejection needs a comment and reopens the stage. In an ecosystem, a member's "
+            "rejection reopens it only once the member quorum can no longer be reached."
+        ),
         request=GateDecisionSerializer,
         responses={200: GateSerializer, 409: CONFLICT},
     )
