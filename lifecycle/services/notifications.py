@@ -7,6 +7,7 @@ from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 
 from lifecycle.models import DecisionRecord, GateApprover, RecordKind
+from lifecycle.services.gates import CLOSING_KINDS
 
 
 def _gate(gate_id: int) -> DecisionRecord:
@@ -18,11 +19,22 @@ def _gate(gate_id: int) -> DecisionRecord:
 
 
 def gate_requested_notify(*, gate_id: int) -> int:
-    """Email every SER the gate waits for. Returns the number of emails sent."""
+    """Email every SER the gate still waits for. Returns the number of emails sent.
+
+    The job may run after some SERs decided, or after the gate closed (a quick decision, a
+    queue that was down): nobody is told a decision is awaited that is not.
+    """
     gate = _gate(gate_id)
+    entries = DecisionRecord.objects.unscoped().filter(gate=gate)
+    if entries.filter(kind__in=CLOSING_KINDS).exists():
+        return 0
+    decided = entries.filter(
+        kind__in=(RecordKind.APPROVED, RecordKind.REJECTED), actor__isnull=False
+    ).values("actor_id")
     approvers = (
         GateApprover.objects.unscoped()
         .filter(gate=gate)
+        .exclude(membership_id__in=decided)
         .select_related("membership__user", "organization")
     )
     messages = []

@@ -142,8 +142,15 @@ def requirement_update(
         and requirement.organization_id != organization.pk
     ):
         raise PermissionRefused("Only its own organization works on an internal requirement.")
-    # Past stages were approved on this record; reopening them is a send-back decision.
-    passed = requirement.stage < requirement.relationship.current_stage
+    # Past stages were approved on this record; reopening them is a send-back decision. Only
+    # what a gate rests on closes (``gating_requirements``): another party's internal checklist
+    # never gated anything, and a partner joining in stage 4 still has its stages 1-3 to record.
+    relationship = requirement.relationship
+    gated = (
+        requirement.visibility == Visibility.JOINT
+        or requirement.organization_id == relationship.lead_organization_id
+    )
+    passed = gated and requirement.stage < relationship.current_stage
     if passed and status is not None and status != requirement.status:
         raise ValidationFailed(
             "This stage has passed its gate; send the relationship back to change it.",

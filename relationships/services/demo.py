@@ -6,9 +6,11 @@ idempotent, and it first checks in five queries whether anything is missing at a
 recognised by their natural keys (an organization by its slug, a person by their email, a
 relationship by its lead organization and name, a party by relationship and organization); what
 exists is left alone, whatever people have changed in it since, and only what is missing is made.
+A relationship counts as seeded once its ledger holds the passed gate into its demo stage.
 
 Every write goes through the services, as a named person of the organization doing it, so the
-audit trail of the demo reads like one people made.
+audit trail of the demo reads like one people made. A new relationship reaches its stage through
+requirements, evidence and stage gates (``demo_lifecycle``), never by setting the stage.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import connection, transaction
-from django.utils import timezone
+from django.db.models import Max, Q
+from django.db.models.functions import Greatest
 from django.utils.text import slugify
 
 from cbrms.tenancy.context import acting_as
+from lifecycle.models import RecordKind
 from relationships.models import (
     Membership,
     Organization,
@@ -32,6 +36,14 @@ from relationships.models import (
     SizeClass,
     User,
 )
+from relationships.services.demo_lifecycle import (
+    PARTNER_SELECTION,
+    Side,
+    joint_work,
+    partner_prepare,
+    stages_pass,
+)
+from relationships.services.demo_story import NORTHWIND_CONTOSO, Story
 from relationships.services.organizations import membership_add, organization_create
 from relationships.services.relationships import party_accept, party_invite, relationship_create
 
@@ -83,9 +95,10 @@ class DemoRelationship:
     type: str
     lead: str
     description: str
-    stage: int
+    stage: int  # reached through the stage gates, each approved by the lead's SER
     parties: tuple[DemoParty, ...]
-    lead_ser_login: str | None = "executive"
+    lead_ser_login: str = "executive"
+    story: Story | None = None  # the parties' evidence in their own words; generic notes if None
 
 
 # The three organizations of the demo, with one person in every role.
@@ -175,8 +188,10 @@ RELATIONSHIPS = (
             "Contoso runs Northwind's regional warehousing and last-mile delivery; the two plan "
             "capacity, service levels and improvements together."
         ),
+        # Stages 1-4 approved with evidence on both sides, stage 5 under way (demo_story).
         stage=5,
         parties=(DemoParty("contoso", ser_login="executive"),),
+        story=NORTHWIND_CONTOSO,
     ),
     DemoRelationship(
         name="Contoso warehouse automation supply",
@@ -211,6 +226,7 @@ _SINGULAR = {
     "memberships": "membership",
     "relationships": "relationship",
     "parties": "party",
+    "stage gates": "stage gate",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -226,11 +242,14 @@ def demo_logins() -> list[tuple[str, str]]:
 
 def _expected() -> Counter:
     return Counter(
-        organizations=len(ORGANIZATIONS),
-        users=len(demo_logins()),
-        memberships=len(demo_logins()),
-        relationships=len(RELATIONSHIPS),
-        parties=sum(1 + len(relationship.parties) for relationship in RELATIONSHIPS),
+        {
+            "organizations": len(ORGANIZATIONS),
+            "users": len(demo_logins()),
+            "memberships": len(demo_logins()),
+            "relationships": len(RELATIONSHIPS),
+            "parties": sum(1 + len(relationship.parties) for relationship in RELATIONSHIPS),
+            "stage gates": sum(relationship.stage - 1 for relationship in RELATIONSHIPS),
+        }
     )
 
 
@@ -270,7 +289,8 @@ class _State:
     organizations: dict[str, Organization]
     users: dict[str, User]
     memberships: set[tuple[str, str]]  # (organization slug, email)
-    relationships: dict[tuple[str, str], Relationship]  # (lead slug, name)
+    # (lead slug, name); loaded ones carry ``stage_reached`` (see _load_state)
+    relationships: dict[tuple[str, str], Relationship]
     parties: set[tuple[int, str]]  # (relationship id, organization slug)
 
     def users_without_password(self) -> list[User]:
@@ -286,12 +306,25 @@ class _State:
             and len(self.memberships) == expected["memberships"]
             and len(self.relationships) == expected["relationships"]
             and len(self.parties) == expected["parties"]
+            and all(
+                self.relationships[(demo.lead, demo.name)].stage_reached >= demo.stage
+                for demo in RELATIONSHIPS
+            )
         )
 
 
 def _load_state() -> _State:
     """Five queries, whatever the size of the demo."""
     emails = [email for email, _ in demo_logins()]
+    # How far each relationship got: the furthest stage a passed gate led into. The current stage
+    # counts too, for relationships seeded before stage gates existed (set directly, no ledger).
+    stage_reached = Greatest(
+        "current_stage",
+        Max(
+            "decision_records__to_stage",
+            filter=Q(decision_records__kind=RecordKind.GATE_PASSED),
+        ),
+    )
     relationships = {
         (r.lead_organization.slug, r.name): r
         for r in Relationship.objects.unscoped()
@@ -300,6 +333,7 @@ def _load_state() -> _State:
             name__in=[r.name for r in RELATIONSHIPS],
             lead_organization__slug__in={r.lead for r in RELATIONSHIPS},
         )
+        .annotate(stage_reached=stage_reached)
     }
     return _State(
         organizations={
@@ -403,12 +437,26 @@ def _ensure_organizations(state: _State, result: DemoSeedResult) -> None:
                 result.created["memberships"] += 1
 
 
+def _member(slug: str, login: str) -> Membership:
+    """The membership of ``login`` (a key of LOGIN_ROLES) in the demo organization ``slug``."""
+    return (
+        Membership.objects.unscoped()
+        .select_related("user")
+        .get(organization__slug=slug, user__email=_BY_SLUG[slug].email(login))
+    )
+
+
 def _ser(slug: str, login: str | None) -> Membership | None:
     """The membership of ``login`` in the organization, to be named its SER (or None)."""
-    if login is None:
-        return None
-    email = _BY_SLUG[slug].email(login)
-    return Membership.objects.unscoped().get(organization__slug=slug, user__email=email)
+    return None if login is None else _member(slug, login)
+
+
+def _side(state: _State, slug: str, ser_login: str) -> Side:
+    """The organization in the persons of its relationship handler and its SER."""
+    demo = _BY_SLUG[slug]
+    return Side(
+        state.organizations[slug], _member(slug, demo.actor_login), _member(slug, ser_login)
+    )
 
 
 def _acting_for(state: _State, slug: str):
@@ -418,7 +466,13 @@ def _acting_for(state: _State, slug: str):
 
 
 def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeedResult) -> None:
-    """The relationship (placed at its stage when new), then whichever parties are missing."""
+    """The relationship and whichever parties are missing.
+
+    A new relationship walks to its stage on the way: the lead passes the gates before partner
+    selection, invites its partners in stage 4, partners with a story record their own
+    preparation, then the lead passes the remaining gates and the joint work of the story
+    starts. A relationship that exists is left where it is.
+    """
     lead = state.organizations[demo.lead]
     relationship = state.relationships.get((demo.lead, demo.name))
     is_new = relationship is None
@@ -435,6 +489,14 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
         state.parties.add((relationship.pk, demo.lead))
         result.created["relationships"] += 1
         result.created["parties"] += 1
+        lead_side = _side(state, demo.lead, demo.lead_ser_login)
+        invite_stage = min(demo.stage, PARTNER_SELECTION)
+        result.created["stage gates"] += stages_pass(
+            relationship=relationship,
+            lead=lead_side,
+            stages=range(1, invite_stage),
+            story=demo.story,
+        )
 
     for demo_party in demo.parties:
         if (relationship.pk, demo_party.slug) in state.parties:
@@ -449,11 +511,22 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
         state.parties.add((relationship.pk, demo_party.slug))
         result.created["parties"] += 1
 
-    if is_new and demo.stage > relationship.current_stage:
-        with _acting_for(state, demo.lead):
-            # Stages change through stage gates, and there is no gate service yet (it comes in
-            # a later issue). So the demo places a new relationship at its stage directly; the
-            # audit trigger records this update like any other.
-            Relationship.objects.unscoped().filter(pk=relationship.pk).update(
-                current_stage=demo.stage, updated_at=timezone.now()
-            )
+    if not is_new:
+        return
+    story = demo.story
+    sides = {demo.lead: lead_side}
+    if story is not None:
+        for demo_party in demo.parties:
+            if demo_party.accepted and demo_party.ser_login and demo_party.slug in story.proofs:
+                sides[demo_party.slug] = _side(state, demo_party.slug, demo_party.ser_login)
+                partner_prepare(
+                    relationship=relationship, partner=sides[demo_party.slug], story=story
+                )
+    result.created["stage gates"] += stages_pass(
+        relationship=relationship,
+        lead=lead_side,
+        stages=range(invite_stage, demo.stage),
+        story=story,
+    )
+    if story is not None:
+        joint_work(relationship=relationship, sides=sides, story=story)

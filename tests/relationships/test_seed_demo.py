@@ -9,6 +9,16 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from cbrms.tenancy.context import acting_as
+from lifecycle.models import (
+    DecisionRecord,
+    Evidence,
+    RecordKind,
+    Requirement,
+    RequirementStatus,
+    StageState,
+)
+from lifecycle.selectors.gates import stage_overview
+from lifecycle.services.ledger import chain_verify
 from relationships.models import (
     Membership,
     Organization,
@@ -18,6 +28,7 @@ from relationships.models import (
     Relationship,
     RelationshipType,
     Role,
+    Visibility,
 )
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +71,31 @@ def seeded(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+def organization(slug: str) -> Organization:
+    return Organization.objects.unscoped().get(slug=slug)
+
+
+def member(email: str) -> Membership:
+    return Membership.objects.unscoped().get(user__email=email)
+
+
+def partnership() -> Relationship:
+    return Relationship.objects.unscoped().get(
+        lead_organization__slug="northwind", parties__organization__slug="contoso"
+    )
+
+
+def passed_gates(relationship: Relationship) -> list[DecisionRecord]:
+    """The gates whose outcome is ``gate_passed``, in ledger order."""
+    return [
+        outcome.gate
+        for outcome in DecisionRecord.objects.unscoped()
+        .filter(relationship=relationship, kind=RecordKind.GATE_PASSED)
+        .select_related("gate")
+        .order_by("sequence")
+    ]
+
+
 def party(relationship: Relationship, slug: str) -> Party:
     return (
         Party.objects.unscoped()
@@ -96,9 +132,7 @@ class TestSeedDemo:
         assert authenticate(email=email, password="wrong") is None
 
     def test_the_northwind_contoso_partnership_is_at_stage_5_with_both_sers(self, seeded):
-        relationship = Relationship.objects.unscoped().get(
-            lead_organization__slug="northwind", parties__organization__slug="contoso"
-        )
+        relationship = partnership()
         assert relationship.type == RelationshipType.PARTNERSHIP
         assert relationship.current_stage == 5
         northwind, contoso = party(relationship, "northwind"), party(relationship, "contoso")
@@ -106,6 +140,125 @@ class TestSeedDemo:
         assert (contoso.role, contoso.status) == (PartyRole.PARTNER, PartyStatus.ACTIVE)
         assert northwind.ser.user.email == "executive@northwind.example"
         assert contoso.ser.user.email == "executive@contoso.example"
+
+    def test_stages_1_to_4_were_approved_by_northwinds_ser_on_an_intact_ledger(self, seeded):
+        relationship = partnership()
+        gates = passed_gates(relationship)
+        assert [(g.from_stage, g.to_stage) for g in gates] == [(1, 2), (2, 3), (3, 4), (4, 5)]
+        manager = member("manager@northwind.example")
+        executive = member("executive@northwind.example")
+        for gate in gates:
+            assert gate.actor_id == manager.pk  # requested by the relationship manager
+            decisions = DecisionRecord.objects.unscoped().filter(
+                gate=gate, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED)
+            )
+            assert [(d.kind, d.actor_id) for d in decisions] == [
+                (RecordKind.APPROVED, executive.pk)
+            ]
+            assert decisions[0].text  # the SER said why
+        # Stages 1-4 are the lead's own decisions: internal to Northwind.
+        assert {g.visibility for g in gates} == {Visibility.INTERNAL}
+        verification = chain_verify(relationship_id=relationship.pk)
+        assert verification.verified, verification
+        assert verification.records == 4 * 3  # request, approval, outcome
+
+    def test_every_requirement_of_stages_1_to_4_is_met_with_evidence_on_both_sides(self, seeded):
+        relationship = partnership()
+        for slug in ("northwind", "contoso"):
+            with acting_as(organization(slug)):
+                requirements = list(
+                    Requirement.objects.filter(relationship=relationship, stage__lte=4)
+                    .select_related("organization")
+                    .prefetch_related("evidence")
+                )
+                own = [r for r in requirements if r.visibility == Visibility.INTERNAL]
+                assert {r.organization.slug for r in own} == {slug}
+                assert {r.stage for r in own} == {1, 2, 3, 4}
+                for requirement in requirements:
+                    assert requirement.status == RequirementStatus.MET, requirement
+                    assert requirement.evidence.all(), requirement
+                kinds = {e.kind for r in own for e in r.evidence.all()}
+                assert {"note", "link"} <= kinds
+
+    def test_stage_5_is_under_way_and_no_gate_was_requested(self, seeded):
+        relationship = partnership()
+        with acting_as(organization("northwind")):
+            states = [stage.state for stage in stage_overview(relationship)]
+            assert (
+                states
+                == [StageState.APPROVED] * 4
+                + [StageState.IN_PROGRESS]
+                + [StageState.NOT_STARTED] * 3
+            )
+            stage_5 = Requirement.objects.filter(relationship=relationship, stage=5)
+            started = stage_5.exclude(status=RequirementStatus.TODO)
+            assert {r.status for r in started} == {
+                RequirementStatus.IN_PROGRESS,
+                RequirementStatus.MET,
+            }
+            assert all(r.visibility == Visibility.JOINT for r in stage_5)
+            assert not started.filter(evidence__isnull=True).exists()
+            assert stage_5.filter(status=RequirementStatus.TODO).exists()
+            # Both parties worked on the joint requirements.
+            authors = set(
+                Evidence.objects.filter(requirement__in=started).values_list(
+                    "organization__slug", flat=True
+                )
+            )
+            assert authors == {"northwind", "contoso"}
+        assert not DecisionRecord.objects.unscoped().filter(
+            relationship=relationship, kind=RecordKind.GATE_REQUESTED, from_stage=5
+        )
+
+    @pytest.mark.parametrize(("own", "other"), [("northwind", "contoso"), ("contoso", "northwind")])
+    def test_each_sides_internal_evidence_is_hidden_from_the_other(self, seeded, own, other):
+        relationship = partnership()
+        internal = Evidence.objects.unscoped().filter(
+            relationship=relationship, organization__slug=own, visibility=Visibility.INTERNAL
+        )
+        assert internal.count() >= 20
+        ids = list(internal.values_list("pk", flat=True))
+        with acting_as(organization(own)):
+            assert Evidence.objects.filter(pk__in=ids).count() == len(ids)
+        with acting_as(organization(other)):
+            assert not Evidence.objects.filter(pk__in=ids).exists()
+            assert not Evidence.objects.filter(
+                relationship=relationship, organization__slug=own, visibility=Visibility.INTERNAL
+            ).exists()
+            assert not Requirement.objects.filter(
+                relationship=relationship, organization__slug=own, visibility=Visibility.INTERNAL
+            ).exists()
+            assert (
+                not DecisionRecord.objects.filter(
+                    relationship=relationship, visibility=Visibility.INTERNAL
+                )
+                .exclude(organization__slug=other)
+                .exists()
+            )
+            # What they share stays shared: the joint evidence of stage 4 and 5.
+            assert Evidence.objects.filter(
+                relationship=relationship, organization__slug=own, visibility=Visibility.JOINT
+            ).exists()
+
+    def test_the_other_relationships_reached_their_stage_through_gates(self, seeded):
+        supply = Relationship.objects.unscoped().get(
+            lead_organization__slug="contoso", parties__organization__slug="fabrikam"
+        )
+        ecosystem = Relationship.objects.unscoped().get(
+            lead_organization__slug="northwind", type=RelationshipType.ECOSYSTEM
+        )
+        for relationship, stage, ser in (
+            (supply, 4, "executive@contoso.example"),
+            (ecosystem, 5, "executive@northwind.example"),
+        ):
+            assert relationship.current_stage == stage
+            gates = passed_gates(relationship)
+            assert [g.to_stage for g in gates] == list(range(2, stage + 1))
+            approvals = DecisionRecord.objects.unscoped().filter(
+                gate__in=gates, kind=RecordKind.APPROVED
+            )
+            assert {a.actor_id for a in approvals} == {member(ser).pk}
+            assert chain_verify(relationship_id=relationship.pk).verified
 
     def test_northwind_takes_no_part_in_the_contoso_fabrikam_relationship(self, seeded):
         relationship = Relationship.objects.unscoped().get(
@@ -141,22 +294,43 @@ class TestSeedDemo:
     def test_the_audit_trail_names_who_acted(self, seeded):
         from governance.models import AuditEvent
 
-        relationship = Relationship.objects.unscoped().get(
-            lead_organization__slug="northwind", parties__organization__slug="contoso"
-        )
+        relationship = partnership()
         events = AuditEvent.objects.unscoped().filter(
             table="relationships_relationship", object_id=relationship.pk
         )
-        manager = Membership.objects.unscoped().get(user__email="manager@northwind.example")
-        assert {e.actor_user_id for e in events} == {manager.user_id}
+        manager = member("manager@northwind.example")
+        executive = member("executive@northwind.example")
         assert {e.acting_organization_id for e in events} == {manager.organization_id}
-        assert any(e.changes.get("current_stage") == [1, 5] for e in events)
+        created = events.get(action="create")
+        assert created.actor_user_id == manager.user_id
+        # The stage moved one step at a time, each time by the SER's approval.
+        moves = [
+            (e.changes["current_stage"], e.actor_user_id)
+            for e in events.filter(action="update").order_by("id")
+            if "current_stage" in e.changes
+        ]
+        assert moves == [([n, n + 1], executive.user_id) for n in (1, 2, 3, 4)]
+        evidence = AuditEvent.objects.unscoped().filter(
+            table="lifecycle_evidence", relationship_id=relationship.pk, action="create"
+        )
+        contoso_manager = member("manager@contoso.example")
+        assert set(evidence.values_list("actor_user_id", flat=True)) == {
+            manager.user_id,
+            contoso_manager.user_id,
+        }
 
     def test_a_second_run_creates_nothing(self, seeded):
         assert "created" in seeded["first"]
         assert "already present" in seeded["second"]
-        assert seeded["counts"]["governance_auditevent"] > 0
-        assert seeded["counts"]["relationships_party"] > 0
+        for table in (
+            "governance_auditevent",
+            "relationships_party",
+            "lifecycle_requirement",
+            "lifecycle_evidence",
+            "lifecycle_decisionrecord",
+            "lifecycle_gateapprover",
+        ):
+            assert seeded["counts"][table] > 0, table
         assert row_counts() == seeded["counts"]  # every table, the audit trail included
 
     def test_a_second_run_only_checks(self, seeded, django_assert_max_num_queries):

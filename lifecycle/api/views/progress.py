@@ -141,8 +141,8 @@ class RequirementFilterSet(filters.FilterSet):
     partial_update=extend_schema(
         summary="Record progress on a requirement",
         description=(
-            "`not_applicable` needs a `justification`. Requirements of a stage that passed its "
-            "gate keep their status (`stage_closed`)."
+            "`not_applicable` needs a `justification`. Requirements a passed gate rested on "
+            "(the joint ones and the lead's own) keep their status (`stage_closed`)."
         ),
     ),
 )
