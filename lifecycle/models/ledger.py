@@ -33,6 +33,15 @@ def ledger_q(organization: Organization) -> Q:
 
 
 _append_only = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+# Row triggers do not see TRUNCATE; a statement trigger refuses it too.
+_no_truncate = pgtrigger.Trigger(
+    name="no_truncate",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Truncate,
+    level=pgtrigger.Statement,
+    func="RAISE EXCEPTION 'The decision ledger is append-only: % cannot be truncated.', "
+    "TG_TABLE_NAME;",
+)
 
 
 class DecisionRecord(models.Model):
@@ -98,7 +107,7 @@ class DecisionRecord(models.Model):
             ),
         ]
         # No audit trigger: the ledger is itself the record of who decided what, and when.
-        triggers = [_append_only]
+        triggers = [_append_only, _no_truncate]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.kind} ({self.relationship_id})"
@@ -130,7 +139,7 @@ class GateApprover(models.Model):
             models.UniqueConstraint(fields=["gate", "organization"], name="gate_approver_once"),
         ]
         indexes = [models.Index(fields=["membership", "gate"], name="gate_approver_inbox")]
-        triggers = [_append_only]
+        triggers = [_append_only, _no_truncate]
 
     def __str__(self) -> str:
         return f"{self.membership} on gate {self.gate_id}"

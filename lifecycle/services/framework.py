@@ -12,7 +12,7 @@ from lifecycle.models import Catalog, RelationshipFramework, Requirement
 from lifecycle.services.catalogs import catalog_diff, catalog_latest
 from lifecycle.services.gates import pending_gate
 from lifecycle.services.requirements import requirements_provision
-from relationships.models import Organization, Party, PartyStatus, Relationship
+from relationships.models import Organization, Party, PartyRole, PartyStatus, Relationship
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,14 @@ def framework_set_quorum(
         raise ValidationFailed(
             "Only an ecosystem has a member quorum; other relationships need every party's SER.",
             fields={"member_quorum": ["Must be 0 for a relationship that is not an ecosystem."]},
+        )
+    members = Party.objects.unscoped().filter(
+        relationship_id=framework.relationship_id, role=PartyRole.MEMBER, status=PartyStatus.ACTIVE
+    )
+    if member_quorum > members.count():
+        raise ValidationFailed(
+            f"The quorum cannot be larger than the {members.count()} active members.",
+            fields={"member_quorum": ["Larger than the number of active members."]},
         )
     framework.member_quorum = member_quorum
     framework.save(update_fields=["member_quorum"])

@@ -53,10 +53,23 @@ def evidence_snapshot(*, relationship: Relationship, stage: int) -> dict[str, st
     return {str(pk): digest for pk, digest in rows}
 
 
+def requirement_snapshot(*, relationship: Relationship, stage: int) -> dict[str, str]:
+    """Statuses of the requirements a gate leaving ``stage`` rests on: {requirement id: status}."""
+    rows = gating_requirements(relationship=relationship, stage=stage).values_list("id", "status")
+    return {str(pk): status for pk, status in rows}
+
+
 def gate_is_stale(gate: DecisionRecord) -> bool:
-    """Whether the evidence changed since the gate was requested."""
-    snapshot = gate.payload.get("evidence", {})
-    return snapshot != evidence_snapshot(relationship=gate.relationship, stage=gate.from_stage)
+    """Whether the evidence, or a requirement's status, changed since the gate was requested."""
+    relationship, stage = gate.relationship, gate.from_stage
+    if gate.payload.get("evidence", {}) != evidence_snapshot(
+        relationship=relationship, stage=stage
+    ):
+        return True
+    statuses = gate.payload.get("requirements")
+    return statuses is not None and statuses != requirement_snapshot(
+        relationship=relationship, stage=stage
+    )
 
 
 def pending_gate(relationship: Relationship) -> DecisionRecord | None:
@@ -137,8 +150,12 @@ def gate_request(
     requested_by: Membership,
     kind: str = GateKind.ADVANCE,
     reason: str = "",
+    notify: bool = True,
 ) -> DecisionRecord:
-    """Ask the SERs to decide on leaving the current stage (forward, back, or into exit)."""
+    """Ask the SERs to decide on leaving the current stage (forward, back, or into exit).
+
+    ``notify=False`` sends no email (demo data, imports); the ledger is the same either way.
+    """
     relationship = _lock(relationship)
     if relationship.status == RelationshipStatus.EXITED or relationship.is_archived:
         raise Conflict("The relationship is closed; no more gates.", code="relationship_closed")
@@ -194,6 +211,7 @@ def gate_request(
         text=reason,
         payload={
             "evidence": evidence_snapshot(relationship=relationship, stage=from_stage),
+            "requirements": requirement_snapshot(relationship=relationship, stage=from_stage),
             "approvers": [
                 {"organization": s.organization_id, "membership": s.membership.pk, "pool": s.pool}
                 for s in rule.slots
@@ -213,13 +231,14 @@ def gate_request(
         )
         for slot in rule.slots
     )
-    from lifecycle.tasks import notify_gate_requested
+    if notify:
+        from lifecycle.tasks import notify_gate_requested
 
-    transaction.on_commit(
-        lambda: notify_gate_requested.delay(
-            organization_id=requested_by.organization_id, gate_id=gate.pk
+        transaction.on_commit(
+            lambda: notify_gate_requested.delay(
+                organization_id=requested_by.organization_id, gate_id=gate.pk
+            )
         )
-    )
     return gate
 
 
@@ -273,7 +292,12 @@ def _apply(relationship: Relationship, gate: DecisionRecord) -> None:
 
 @transaction.atomic
 def gate_decide(
-    *, gate: DecisionRecord, approver: Membership, approve: bool, comment: str = ""
+    *,
+    gate: DecisionRecord,
+    approver: Membership,
+    approve: bool,
+    comment: str = "",
+    notify: bool = True,
 ) -> DecisionRecord:
     """Record one SER's approval or rejection; the last needed approval moves the stage, and a
     rejection that leaves the gate unable to pass reopens the stage.
@@ -336,9 +360,12 @@ def gate_decide(
             from_stage=gate.from_stage,
             to_stage=gate.to_stage,
         )
-        from lifecycle.tasks import notify_gate_decided
+        if notify:
+            from lifecycle.tasks import notify_gate_decided
 
-        transaction.on_commit(
-            lambda: notify_gate_decided.delay(organization_id=gate.organization_id, gate_id=gate.pk)
-        )
+            transaction.on_commit(
+                lambda: notify_gate_decided.delay(
+                    organization_id=gate.organization_id, gate_id=gate.pk
+                )
+            )
     return entry
