@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from lifecycle.models import (
     DecisionRecord,
     Evidence,
+    EvidenceStatus,
     GateApprover,
     GateKind,
     GateStatus,
@@ -18,7 +22,13 @@ from lifecycle.models import (
     StageState,
 )
 from lifecycle.services.gates import CLOSING_KINDS, gate_is_stale
-from relationships.models import STAGE_NAMES, Membership, Relationship, RelationshipStatus
+from relationships.models import (
+    STAGE_NAMES,
+    Membership,
+    Relationship,
+    RelationshipStatus,
+    Visibility,
+)
 
 DECISION_KINDS = (RecordKind.APPROVED, RecordKind.REJECTED)
 
@@ -86,9 +96,9 @@ def stage_overview(relationship: Relationship) -> list[StageView]:
     States are derived, never stored: stages before the current one passed their gates; the
     current one is in progress or has a gate requested; later ones have not started.
     """
+    # Scoped: another party must not learn that the lead's internal (stage 1-4) gate waits.
     pending = (
-        DecisionRecord.objects.unscoped()
-        .filter(
+        DecisionRecord.objects.filter(
             relationship=relationship,
             kind=RecordKind.GATE_REQUESTED,
             gate_kind=GateKind.ADVANCE,
@@ -123,46 +133,112 @@ class InboxEntry:
     since: datetime
     changed_evidence: list[Evidence]
     changed_requirements: list[Requirement]
+    stale: bool = False
 
 
-def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
-    """Gates waiting for ``membership``'s decision, oldest first, with what changed since the
-    relationship's previous gate was decided."""
+def waiting_approvals(*, membership: Membership) -> QuerySet:
+    """``membership``'s approver slots on open gates it has not decided yet (scoped)."""
     decided_by_me = DecisionRecord.objects.unscoped().filter(
         gate=OuterRef("gate"), actor=membership, kind__in=DECISION_KINDS
     )
     closed = DecisionRecord.objects.unscoped().filter(gate=OuterRef("gate"), kind__in=CLOSING_KINDS)
-    slots = (
+    return (
         GateApprover.objects.filter(membership=membership)
         .exclude(Exists(decided_by_me))
         .exclude(Exists(closed))
+    )
+
+
+def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
+    """Gates waiting for ``membership``'s decision, oldest first, with what changed since the
+    relationship's previous gate was decided, and whether the evidence changed since the request.
+
+    A constant number of queries whatever the number of gates: the slots with their gates and
+    each relationship's previous decision (a subquery), then the evidence and requirements of
+    every gate at once.
+    """
+    previous_decision = (
+        DecisionRecord.objects.unscoped()
+        .filter(
+            relationship_id=OuterRef("gate__relationship_id"),
+            kind__in=CLOSING_KINDS,
+            sequence__lt=OuterRef("gate__sequence"),
+        )
+        .order_by("-sequence")
+        .values("created_at")[:1]
+    )
+    slots = list(
+        waiting_approvals(membership=membership)
         .select_related("gate__relationship", "gate__actor_user", "gate__organization")
+        .annotate(since=Coalesce(Subquery(previous_decision), F("gate__relationship__created_at")))
         .order_by("gate__created_at", "gate_id")
     )
+    if not slots:
+        return []
+    gates = [slot.gate for slot in slots]
+    current = _evidence_snapshots(gates)
+    snapshot_ids = {int(pk) for gate in gates for pk in gate.payload.get("evidence", {})}
+    # Scoped: an entry names only evidence and requirements the acting organization may see.
+    evidence = list(Evidence.objects.filter(id__in=snapshot_ids).order_by("id"))
+    changed = reduce(
+        operator.or_,
+        (
+            Q(
+                relationship_id=slot.gate.relationship_id,
+                stage=slot.gate.from_stage,
+                updated_at__gt=slot.since,
+            )
+            for slot in slots
+        ),
+    )
+    requirements = list(Requirement.objects.filter(changed).select_related("item"))
+
     entries = []
     for slot in slots:
         gate = slot.gate
-        previous = (
-            DecisionRecord.objects.unscoped()
-            .filter(
-                relationship_id=gate.relationship_id,
-                kind__in=CLOSING_KINDS,
-                sequence__lt=gate.sequence,
-            )
-            .order_by("-sequence")
-            .values_list("created_at", flat=True)
-            .first()
-        ) or gate.relationship.created_at
-        snapshot_ids = [int(pk) for pk in gate.payload.get("evidence", {})]
-        changed_evidence = list(
-            Evidence.objects.filter(id__in=snapshot_ids, updated_at__gt=previous).order_by("id")
+        snapshot = gate.payload.get("evidence", {})
+        changed_evidence = [
+            e for e in evidence if str(e.pk) in snapshot and e.updated_at > slot.since
+        ]
+        changed_requirements = [
+            r
+            for r in requirements
+            if r.relationship_id == gate.relationship_id
+            and r.stage == gate.from_stage
+            and r.updated_at > slot.since
+        ]
+        stale = snapshot != current[(gate.relationship_id, gate.from_stage)]
+        entries.append(
+            InboxEntry(gate, slot, slot.since, changed_evidence, changed_requirements, stale)
         )
-        changed_requirements = list(
-            Requirement.objects.filter(
-                relationship_id=gate.relationship_id,
-                stage=gate.from_stage,
-                updated_at__gt=previous,
-            ).select_related("item")
-        )
-        entries.append(InboxEntry(gate, slot, previous, changed_evidence, changed_requirements))
     return entries
+
+
+def _evidence_snapshots(gates: list[DecisionRecord]) -> dict[tuple[int, int], dict[str, str]]:
+    """``evidence_snapshot`` of every gate's relationship and stage, in one query:
+    {(relationship id, stage): {evidence id: content hash}}.
+
+    The same rule as ``lifecycle.services.gates.evidence_snapshot`` (joint requirements and the
+    lead's internal ones, of the catalog the relationship runs on now, withdrawn evidence left
+    out); ``tests/lifecycle/test_approval_inbox.py`` checks the two agree.
+    """
+    keys = {(gate.relationship_id, gate.from_stage) for gate in gates}
+    where = reduce(
+        operator.or_,
+        (Q(requirement__relationship_id=rel, requirement__stage=stage) for rel, stage in keys),
+    )
+    rows = (
+        Evidence.objects.unscoped()
+        .filter(where)
+        .filter(requirement__item__catalog_id=F("requirement__relationship__framework__catalog_id"))
+        .filter(
+            Q(requirement__visibility=Visibility.JOINT)
+            | Q(requirement__organization_id=F("requirement__relationship__lead_organization_id"))
+        )
+        .exclude(status=EvidenceStatus.WITHDRAWN)
+        .values_list("requirement__relationship_id", "requirement__stage", "id", "content_hash")
+    )
+    snapshots: dict[tuple[int, int], dict[str, str]] = {key: {} for key in keys}
+    for relationship_id, stage, pk, digest in rows:
+        snapshots[(relationship_id, stage)][str(pk)] = digest
+    return snapshots

@@ -38,11 +38,19 @@ def _file_error(message: str) -> ValidationFailed:
     return ValidationFailed(message, fields={"file": [message]})
 
 
+def _size_text(size: int) -> str:
+    """1024 -> "1 KiB", 20 MiB -> "20 MiB": the limit as people read it (no "0 MiB")."""
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= factor:
+            return f"{round(size / factor, 1):g} {unit}"
+    return f"{size} bytes"
+
+
 def _inspect_file(upload: UploadedFile) -> tuple[str, str, int]:
     """Check an upload against the limits; return (content type, sha256, size)."""
     max_bytes = settings.CBRMS_EVIDENCE_MAX_BYTES
     if upload.size > max_bytes:
-        raise _file_error(f"The file is larger than {max_bytes // (1024 * 1024)} MiB.")
+        raise _file_error(f"The file is larger than {_size_text(max_bytes)}.")
     if upload.size == 0:
         raise _file_error("The file is empty.")
     suffix = PurePath(upload.name or "").suffix.lower()

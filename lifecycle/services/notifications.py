@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 
 from lifecycle.models import DecisionRecord, GateApprover, RecordKind
 from lifecycle.services.gates import CLOSING_KINDS
+
+#: How long a job's sent emails are remembered, so that the job delivered again sends none twice.
+SENT_MEMORY_SECONDS = 14 * 24 * 3600
+
+
+def _send(messages: dict[str, tuple], *, job_id: str | None) -> int:
+    """Send ``messages`` ({recipient key: message}); within one job, each message once.
+
+    Jobs are acknowledged late: a worker lost after sending but before acknowledging has the
+    same job (same id) delivered again. ``cache.add`` claims each of the job's messages
+    atomically, so only one delivery sends it; a failed send releases its claims for the retry.
+    Called outside a job (``job_id`` None), it simply sends.
+    """
+    if job_id is None:
+        return send_mass_mail(list(messages.values()), fail_silently=False)
+    claims = {f"cbrms:sent:{job_id}:{key}": key for key in messages}
+    due = [claim for claim in claims if cache.add(claim, 1, SENT_MEMORY_SECONDS)]
+    try:
+        return send_mass_mail([messages[claims[c]] for c in due], fail_silently=False)
+    except Exception:
+        cache.delete_many(due)
+        raise
 
 
 def _gate(gate_id: int) -> DecisionRecord:
@@ -18,11 +41,12 @@ def _gate(gate_id: int) -> DecisionRecord:
     )
 
 
-def gate_requested_notify(*, gate_id: int) -> int:
+def gate_requested_notify(*, gate_id: int, job_id: str | None = None) -> int:
     """Email every SER the gate still waits for. Returns the number of emails sent.
 
     The job may run after some SERs decided, or after the gate closed (a quick decision, a
-    queue that was down): nobody is told a decision is awaited that is not.
+    queue that was down): nobody is told a decision is awaited that is not. ``job_id``: the
+    calling job's id; the same job delivered again emails nobody twice.
     """
     gate = _gate(gate_id)
     entries = DecisionRecord.objects.unscoped().filter(gate=gate)
@@ -37,7 +61,7 @@ def gate_requested_notify(*, gate_id: int) -> int:
         .exclude(membership_id__in=decided)
         .select_related("membership__user", "organization")
     )
-    messages = []
+    messages = {}
     for approver in approvers:
         context = {
             "gate": gate,
@@ -50,14 +74,17 @@ def gate_requested_notify(*, gate_id: int) -> int:
             f"stage {gate.from_stage}"
         )
         body = render_to_string("lifecycle/email/gate_requested.txt", context)
-        messages.append(
-            (subject, body, settings.DEFAULT_FROM_EMAIL, [approver.membership.user.email])
+        messages[f"membership:{approver.membership_id}"] = (
+            subject,
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [approver.membership.user.email],
         )
-    return send_mass_mail(messages, fail_silently=False)
+    return _send(messages, job_id=job_id)
 
 
-def gate_decided_notify(*, gate_id: int) -> int:
-    """Email the requester the outcome of their gate."""
+def gate_decided_notify(*, gate_id: int, job_id: str | None = None) -> int:
+    """Email the requester the outcome of their gate (once per ``job_id``, as above)."""
     gate = _gate(gate_id)
     outcome = (
         DecisionRecord.objects.unscoped()
@@ -82,7 +109,5 @@ def gate_decided_notify(*, gate_id: int) -> int:
     verdict = "approved" if context["passed"] else "rejected"
     subject = f"Stage gate {verdict}: {gate.relationship.name}, stage {gate.from_stage}"
     body = render_to_string("lifecycle/email/gate_decided.txt", context)
-    return send_mass_mail(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, [gate.actor_user.email])],
-        fail_silently=False,
-    )
+    message = (subject, body, settings.DEFAULT_FROM_EMAIL, [gate.actor_user.email])
+    return _send({f"user:{gate.actor_user_id}": message}, job_id=job_id)

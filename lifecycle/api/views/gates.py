@@ -241,7 +241,7 @@ class ApprovalInboxViewSet(mixins.ListModelMixin, OrgViewSet):
                     "gate": gate,
                     "relationship": {"id": gate.relationship_id, "name": gate.relationship.name},
                     "requested_by": _person(gate.actor_user, gate.actor_id),
-                    "stale": gate_state(gate).stale,
+                    "stale": entry.stale,
                     "since": entry.since,
                     "changed_evidence": [
                         {"id": e.pk, "title": e.title, "version": e.version}
