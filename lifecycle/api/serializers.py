@@ -256,7 +256,7 @@ class GateDecisionSerializer(serializers.Serializer):
 
 class ChainSerializer(serializers.Serializer):
     verified = serializers.BooleanField()
-    records = serializers.IntegerField()
+    records = serializers.IntegerField(help_text="Entries of the ledger you can see.")
     broken_at = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
 

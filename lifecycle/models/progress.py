@@ -128,12 +128,14 @@ class Requirement(models.Model):
 
 
 class PrivateStorage(FileSystemStorage):
-    """Evidence files: under MEDIA_ROOT (outside the web root), served only by checked views."""
+    """Evidence files: under MEDIA_ROOT (outside the web root), served only by checked views.
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("location", settings.MEDIA_ROOT)
-        kwargs.setdefault("base_url", None)
-        super().__init__(**kwargs)
+    The location is left to FileSystemStorage, which reads MEDIA_ROOT when used (so a changed
+    setting takes effect); there is no URL: nothing serves these files but our views.
+    """
+
+    def url(self, name):
+        raise ValueError("Evidence files have no public URL; use the download view.")
 
 
 def evidence_upload_to(instance: Evidence, filename: str) -> str:

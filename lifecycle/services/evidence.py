@@ -182,6 +182,11 @@ def evidence_update(
     if status is not None:
         evidence.status = status
         fields.append("status")
+    if evidence.kind == EvidenceKind.FILE and file is None and (note or url):
+        raise ValidationFailed(
+            "A file's content is its file: upload a new one, or add a note as its own evidence.",
+            fields={"file": ["Upload the new version of the file."]},
+        )
     if any(value is not None for value in (note, url, file)):
         content = _content(
             kind=evidence.kind,

@@ -78,11 +78,11 @@ def run_verify_decisions() -> tuple[CommandError | None, str, str]:
     return None, out.getvalue(), err.getvalue()
 
 
-def verify_through_the_api(world, relationship: Relationship) -> dict:
-    """Asked by a viewer of the partner: the answer covers the lead's internal entries too."""
-    viewer = world.member("partner", Role.VIEWER)
+def verify_through_the_api(world, relationship: Relationship, position: str = "partner") -> dict:
+    """Asked by a viewer: the verdict covers every entry, the details only what they see."""
+    viewer = world.member(position, Role.VIEWER)
     response = api_client_for(viewer).get(
-        f"/api/v1/orgs/partner-org/relationships/{relationship.pk}/decisions/verify/"
+        f"/api/v1/orgs/{world.org(position).slug}/relationships/{relationship.pk}/decisions/verify/"
     )
     assert response.status_code == 200, response.content
     return response.json()
@@ -124,9 +124,16 @@ def test_an_intact_ledger_verifies_everywhere(decided, world):
     error, out, _ = run_verify_decisions()
     assert error is None
     assert f"relationship {decided.pk}: 6 entries, chain intact" in out
-    assert verify_through_the_api(world, decided) == {
+    assert verify_through_the_api(world, decided, "own") == {
         "verified": True,
         "records": 6,
+        "broken_at": None,
+        "reason": "",
+    }
+    # The partner gets the verdict on the lead's internal entries without learning of them.
+    assert verify_through_the_api(world, decided) == {
+        "verified": True,
+        "records": 0,
         "broken_at": None,
         "reason": "",
     }
@@ -154,8 +161,10 @@ def test_an_approval_edited_behind_the_applications_back_is_caught(decided, worl
     assert isinstance(error, CommandError)
     assert f"relationship {decided.pk}: BROKEN at entry {approval.sequence}" in err
 
-    shown = verify_through_the_api(world, decided)
+    shown = verify_through_the_api(world, decided, "own")
     assert (shown["verified"], shown["broken_at"]) == (False, approval.sequence)
+    shown = verify_through_the_api(world, decided)
+    assert (shown["verified"], shown["broken_at"]) == (False, None)  # an entry it cannot see
 
 
 def test_a_changed_payload_is_caught_too(decided):
@@ -188,5 +197,6 @@ def test_a_deleted_entry_in_the_middle_is_caught(decided, world):
     assert isinstance(error, CommandError)
     assert "BROKEN" in err
 
-    shown = verify_through_the_api(world, decided)
+    shown = verify_through_the_api(world, decided, "own")
     assert (shown["verified"], shown["broken_at"]) == (False, approval.sequence + 1)
+    assert verify_through_the_api(world, decided)["verified"] is False

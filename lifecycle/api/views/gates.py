@@ -210,7 +210,14 @@ class DecisionRecordViewSet(mixins.ListModelMixin, OrgViewSet):
     @action(detail=False, methods=["get"])
     def verify(self, request, *args, **kwargs):
         result = chain_verify(relationship_id=self.get_parent("relationship").pk)
-        return Response(ChainSerializer(result).data)
+        # The check covers every entry; what it reports names only entries the caller sees, so a
+        # partner learns neither how many internal decisions the lead took nor where they sit.
+        visible = self.get_queryset().values_list("sequence", flat=True)
+        body = ChainSerializer(result).data
+        body["records"] = len(visible)
+        if result.broken_at is not None and result.broken_at not in set(visible):
+            body["broken_at"] = None
+        return Response(body)
 
 
 @extend_schema_view(
