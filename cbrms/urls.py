@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("relationships.urls")),
+    path("", include("lifecycle.urls")),
 ]
 
 handler403 = "cbrms.views.permission_denied"

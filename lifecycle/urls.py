@@ -1,0 +1,36 @@
+"""Browser URLs of the lifecycle, under ``/o/<org_slug>/`` like every page of tenant data."""
+
+from django.urls import include, path
+
+from lifecycle import views
+
+relationship_patterns = [
+    path(
+        "requirements/<int:requirement_pk>/",
+        views.requirement_page,
+        name="relationship-requirement",
+    ),
+    path(
+        "requirements/<int:requirement_pk>/status/",
+        views.requirement_status,
+        name="relationship-requirement-status",
+    ),
+    path(
+        "requirements/<int:requirement_pk>/evidence/",
+        views.evidence_add,
+        name="relationship-evidence-add",
+    ),
+    path(
+        "evidence/<int:evidence_pk>/download/",
+        views.evidence_download,
+        name="relationship-evidence-download",
+    ),
+    path("gate/", views.gate_page, name="relationship-gate"),
+    path("gate/request/", views.gate_request_view, name="relationship-gate-request"),
+    path("gates/<int:gate_pk>/decide/", views.gate_decide_view, name="relationship-gate-decide"),
+]
+
+urlpatterns = [
+    path("o/<slug:org_slug>/approvals/", views.approvals, name="approvals"),
+    path("o/<slug:org_slug>/relationships/<int:pk>/", include(relationship_patterns)),
+]

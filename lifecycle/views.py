@@ -1,0 +1,321 @@
+"""Browser views of the lifecycle: the checklist, evidence, stage gates and the SER inbox.
+
+They run under ``/o/<org_slug>/`` like every page of tenant data: ``Model.objects`` is scoped to
+the acting organization, so anything outside it answers 404. A role without the capability
+gets 403 before any object is looked up, so the answer tells nothing about what exists.
+
+Every form is a plain POST that redirects with a message when it succeeds, and shows the
+service's refusal next to the input it concerns when it does not. With HTMX the same forms
+update the page in place: a requirement's card is swapped (the stage's counts and the gate
+panel follow out of band); a gate request or decision reloads the page, since the stage, its
+checklist and the decision record may all have moved.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from cbrms.errors import ApplicationError
+from lifecycle import panels
+from lifecycle.forms import EvidenceForm, GateDecisionForm, GateRequestForm, RequirementStatusForm
+from lifecycle.models import (
+    DecisionRecord,
+    Evidence,
+    EvidenceKind,
+    RecordKind,
+    Requirement,
+    RequirementStatus,
+)
+from lifecycle.selectors.gates import approval_inbox, gate_state
+from lifecycle.services.evidence import evidence_create
+from lifecycle.services.gates import gate_decide, gate_request
+from lifecycle.services.requirements import requirement_update
+from relationships.models import STAGE_NAMES, Relationship, RelationshipStatus
+from relationships.roles import Capability
+
+
+def _require(request: HttpRequest, capability: Capability) -> None:
+    if not panels.can(request, capability):
+        raise PermissionDenied("Your role in this organization does not allow this.")
+
+
+def _relationship(pk: int) -> Relationship:
+    return get_object_or_404(Relationship.objects.select_related("lead_organization"), pk=pk)
+
+
+def _detail_url(request: HttpRequest, relationship: Relationship, *, stage=None, anchor="") -> str:
+    url = reverse(
+        "relationship-detail",
+        kwargs={"org_slug": request.organization.slug, "pk": relationship.pk},
+    )
+    if stage is not None and stage != relationship.current_stage:
+        url += f"?stage={stage}"
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- requirements and evidence ---------------------------------------------------------------
+
+
+def _requirement(pk: int, requirement_pk: int) -> tuple[Relationship, Requirement]:
+    relationship = _relationship(pk)
+    requirement = get_object_or_404(
+        Requirement.objects.select_related("item"), pk=requirement_pk, relationship=relationship
+    )
+    requirement.relationship = relationship
+    return relationship, requirement
+
+
+def _render_requirement(
+    request: HttpRequest,
+    relationship: Relationship,
+    requirement: Requirement,
+    *,
+    feedback: str = "",
+    **forms,
+) -> HttpResponse:
+    """The requirement's card as it stands now, with any bound form: swapped in place for
+    HTMX, else on a page of its own (the plain-POST answer to a refused form)."""
+    stage = requirement.stage
+    # Read again: a refused update leaves the instance in memory changed.
+    requirement = panels.checklist_requirements(relationship, stage, pk=requirement.pk).first()
+    if requirement is None:
+        raise Http404("Not a requirement of the catalog this relationship runs on.")
+    requirement.relationship = relationship
+    panels.prepare_requirement(request, requirement, feedback=feedback, **forms)
+    context = {
+        "relationship": relationship,
+        "requirement": requirement,
+        "stage_number": stage,
+        "stage_name": STAGE_NAMES[stage],
+    }
+    if request.htmx:
+        # The counts of the timeline and the gate's staleness may have changed with it.
+        context.update(
+            timeline=panels.timeline(relationship, stage),
+            **panels.stage_progress(relationship, stage),
+            **panels.gate_panel_context(request, relationship),
+            oob=True,
+        )
+        return render(request, "lifecycle/_requirement_swap.html", context)
+    return render(request, "lifecycle/requirement_page.html", context)
+
+
+def _saved(
+    request: HttpRequest, relationship: Relationship, requirement: Requirement, message: str
+) -> HttpResponse:
+    if request.htmx:
+        return _render_requirement(request, relationship, requirement, feedback=message)
+    messages.success(request, message)
+    return redirect(
+        _detail_url(
+            request, relationship, stage=requirement.stage, anchor=f"requirement-{requirement.pk}"
+        )
+    )
+
+
+@login_required
+@require_GET
+def requirement_page(request: HttpRequest, org_slug: str, pk: int, requirement_pk: int):
+    """One requirement on a page of its own (where a refused form lands without JavaScript)."""
+    _require(request, Capability.LIFECYCLE_VIEW)
+    relationship, requirement = _requirement(pk, requirement_pk)
+    return _render_requirement(request, relationship, requirement)
+
+
+@login_required
+@require_POST
+def requirement_status(request: HttpRequest, org_slug: str, pk: int, requirement_pk: int):
+    _require(request, Capability.REQUIREMENTS_EDIT)
+    relationship, requirement = _requirement(pk, requirement_pk)
+    form = RequirementStatusForm(request.POST, prefix=f"req-{requirement.pk}")
+    if form.is_valid():
+        try:
+            requirement_update(
+                requirement=requirement,
+                organization=request.organization,
+                status=form.cleaned_data["status"],
+                justification=form.cleaned_data["justification"],
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            status = RequirementStatus(requirement.status).label.lower()
+            message = f"“{requirement.item.title}” is now {status}."
+            return _saved(request, relationship, requirement, message)
+    return _render_requirement(request, relationship, requirement, status_form=form)
+
+
+@login_required
+@require_POST
+def evidence_add(request: HttpRequest, org_slug: str, pk: int, requirement_pk: int):
+    _require(request, Capability.EVIDENCE_MANAGE)
+    relationship, requirement = _requirement(pk, requirement_pk)
+    form = EvidenceForm(request.POST, request.FILES, prefix=f"ev-{requirement.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            evidence = evidence_create(
+                requirement=requirement,
+                membership=request.membership,
+                kind=data["kind"],
+                title=data["title"],
+                note=data["note"],
+                url=data["url"],
+                file=data["file"] or None,
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            message = f"Evidence “{evidence.title}” added to “{requirement.item.title}”."
+            return _saved(request, relationship, requirement, message)
+    return _render_requirement(request, relationship, requirement, evidence_form=form)
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, org_slug: str, pk: int, evidence_pk: int):
+    """An evidence file, as an attachment, with the headers of the API's download."""
+    _require(request, Capability.LIFECYCLE_VIEW)
+    relationship = _relationship(pk)
+    evidence = get_object_or_404(Evidence.objects, pk=evidence_pk, relationship=relationship)
+    if evidence.kind != EvidenceKind.FILE:
+        raise Http404("This evidence has no file.")
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.filename,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- stage gates -----------------------------------------------------------------------------
+
+
+def _render_gate(request: HttpRequest, relationship: Relationship, **forms) -> HttpResponse:
+    context = {
+        "relationship": relationship,
+        **panels.gate_panel_context(request, relationship, **forms),
+    }
+    if request.htmx:
+        return render(request, "lifecycle/_gate_panel.html", context)
+    context.update(panels.decision_record_context(relationship))
+    return render(request, "lifecycle/gate_page.html", context)
+
+
+def _gate_done(request: HttpRequest, relationship: Relationship, message: str) -> HttpResponse:
+    messages.success(request, message)
+    if request.htmx:
+        # Reload the page the form is on: the stage, its checklist and the record all moved.
+        return HttpResponseClientRefresh()
+    return redirect(_detail_url(request, relationship, anchor="gate-panel"))
+
+
+@login_required
+@require_GET
+def gate_page(request: HttpRequest, org_slug: str, pk: int):
+    """The gate panel and the decision record on a page of their own."""
+    _require(request, Capability.LIFECYCLE_VIEW)
+    return _render_gate(request, _relationship(pk))
+
+
+@login_required
+@require_POST
+def gate_request_view(request: HttpRequest, org_slug: str, pk: int):
+    _require(request, Capability.GATES_REQUEST)
+    relationship = _relationship(pk)
+    form = GateRequestForm(request.POST, current_stage=relationship.current_stage)
+    missing: list[dict] = []
+    if form.is_valid():
+        try:
+            gate = gate_request(
+                relationship=relationship,
+                requested_by=request.membership,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+            missing = error.extra.get("missing", [])
+        else:
+            deciders = ", ".join(
+                str(approver.membership.user)
+                for approver in gate.approvers.select_related("membership__user")
+            )
+            message = f"Gate requested: {gate.get_gate_kind_display().lower()}. "
+            message += f"Waiting for the decision of {deciders}." if deciders else ""
+            return _gate_done(request, relationship, message.strip())
+    return _render_gate(request, relationship, request_form=form, missing=missing)
+
+
+def _decision_message(relationship: Relationship, before: int, approved: bool) -> str:
+    if not approved:
+        return f"You rejected the gate: stage {before} stays open."
+    if relationship.status == RelationshipStatus.EXITED:
+        return "You approved the gate: the relationship has exited."
+    if relationship.current_stage != before:
+        stage = relationship.current_stage
+        return (
+            f"You approved the gate: the relationship moved to stage {stage}, {STAGE_NAMES[stage]}."
+        )
+    return "You approved the gate. It now waits for the other SERs."
+
+
+@login_required
+@require_POST
+def gate_decide_view(request: HttpRequest, org_slug: str, pk: int, gate_pk: int):
+    _require(request, Capability.GATES_DECIDE)
+    relationship = _relationship(pk)
+    gate = get_object_or_404(
+        DecisionRecord.objects.select_related("relationship"),
+        pk=gate_pk,
+        relationship=relationship,
+        kind=RecordKind.GATE_REQUESTED,
+    )
+    form = GateDecisionForm(request.POST)
+    if form.is_valid():
+        before = relationship.current_stage
+        try:
+            gate_decide(
+                gate=gate,
+                approver=request.membership,
+                approve=form.approve,
+                comment=form.cleaned_data["comment"],
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            relationship.refresh_from_db(fields=["current_stage", "status"])
+            message = _decision_message(relationship, before, form.approve)
+            return _gate_done(request, relationship, message)
+    return _render_gate(request, relationship, decision_form=form)
+
+
+# --- the SER's inbox -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Gates waiting for the signed-in SER's decision, oldest first."""
+    _require(request, Capability.LIFECYCLE_VIEW)
+    rows = [
+        {
+            "entry": entry,
+            "gate": entry.gate,
+            "stale": gate_state(entry.gate).stale,
+            "to_stage_name": STAGE_NAMES[entry.gate.to_stage],
+        }
+        for entry in approval_inbox(membership=request.membership)
+    ]
+    return render(request, "lifecycle/approvals.html", {"rows": rows})
