@@ -30,7 +30,7 @@ from lifecycle.models import (
 )
 from lifecycle.selectors.gates import gate_state, stage_overview, with_gate_details
 from lifecycle.services.approvers import LAST_INTERNAL_STAGE, approval_rule
-from lifecycle.services.gates import CLOSING_KINDS, _check_requester
+from lifecycle.services.gates import CLOSING_KINDS, gate_requester_check
 from lifecycle.services.ledger import chain_verify
 from relationships.models import STAGE_NAMES, Relationship, RelationshipStatus, Visibility
 from relationships.roles import Capability, role_can
@@ -344,7 +344,7 @@ def _request_refusal(request: HttpRequest, relationship: Relationship) -> str:
     if not can(request, Capability.GATES_REQUEST):
         return "role"
     try:
-        _check_requester(
+        gate_requester_check(
             relationship=relationship,
             requested_by=request.membership,
             stage=relationship.current_stage,

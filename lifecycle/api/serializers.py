@@ -88,6 +88,10 @@ class RequirementSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     owner = MemberRefSerializer(read_only=True, allow_null=True)
     evidence_count = serializers.IntegerField(read_only=True)
+    retired = serializers.BooleanField(
+        read_only=True,
+        help_text="The item left the catalog in an upgrade: kept for the record, gates nothing.",
+    )
 
     class Meta:
         model = Requirement
@@ -106,6 +110,7 @@ class RequirementSerializer(serializers.ModelSerializer):
             "owner",
             "due_date",
             "evidence_count",
+            "retired",
             "updated_at",
         ]
         read_only_fields = fields

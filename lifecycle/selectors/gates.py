@@ -13,7 +13,6 @@ from django.db.models.functions import Coalesce
 from lifecycle.models import (
     DecisionRecord,
     Evidence,
-    EvidenceStatus,
     GateApprover,
     GateKind,
     GateStatus,
@@ -21,13 +20,17 @@ from lifecycle.models import (
     Requirement,
     StageState,
 )
-from lifecycle.services.gates import CLOSING_KINDS, gate_is_stale
+from lifecycle.services.gates import (
+    CLOSING_KINDS,
+    gate_is_stale,
+    gate_snapshots,
+    snapshot_is_stale,
+)
 from relationships.models import (
     STAGE_NAMES,
     Membership,
     Relationship,
     RelationshipStatus,
-    Visibility,
 )
 
 DECISION_KINDS = (RecordKind.APPROVED, RecordKind.REJECTED)
@@ -108,9 +111,11 @@ def stage_overview(relationship: Relationship) -> list[StageView]:
         .exists()
     )
     counts: dict[int, list[int]] = {n: [0, 0] for n in STAGE_NAMES}
-    for stage, status in Requirement.objects.filter(relationship=relationship).values_list(
-        "stage", "status"
-    ):
+    # Items a catalog upgrade dropped are kept for the record but count for no stage.
+    current = Requirement.objects.filter(
+        relationship=relationship, item__catalog_id=F("relationship__framework__catalog_id")
+    )
+    for stage, status in current.values_list("stage", "status"):
         counts[stage][0] += 1
         counts[stage][1] += status in ("met", "not_applicable")
     exited = relationship.status == RelationshipStatus.EXITED
@@ -176,7 +181,7 @@ def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
     if not slots:
         return []
     gates = [slot.gate for slot in slots]
-    current = _evidence_snapshots(gates)
+    current = gate_snapshots({(gate.relationship_id, gate.from_stage) for gate in gates})
     snapshot_ids = {int(pk) for gate in gates for pk in gate.payload.get("evidence", {})}
     # Scoped: an entry names only evidence and requirements the acting organization may see.
     evidence = list(Evidence.objects.filter(id__in=snapshot_ids).order_by("id"))
@@ -207,38 +212,8 @@ def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
             and r.stage == gate.from_stage
             and r.updated_at > slot.since
         ]
-        stale = snapshot != current[(gate.relationship_id, gate.from_stage)]
+        stale = snapshot_is_stale(gate.payload, current[(gate.relationship_id, gate.from_stage)])
         entries.append(
             InboxEntry(gate, slot, slot.since, changed_evidence, changed_requirements, stale)
         )
     return entries
-
-
-def _evidence_snapshots(gates: list[DecisionRecord]) -> dict[tuple[int, int], dict[str, str]]:
-    """``evidence_snapshot`` of every gate's relationship and stage, in one query:
-    {(relationship id, stage): {evidence id: content hash}}.
-
-    The same rule as ``lifecycle.services.gates.evidence_snapshot`` (joint requirements and the
-    lead's internal ones, of the catalog the relationship runs on now, withdrawn evidence left
-    out); ``tests/lifecycle/test_approval_inbox.py`` checks the two agree.
-    """
-    keys = {(gate.relationship_id, gate.from_stage) for gate in gates}
-    where = reduce(
-        operator.or_,
-        (Q(requirement__relationship_id=rel, requirement__stage=stage) for rel, stage in keys),
-    )
-    rows = (
-        Evidence.objects.unscoped()
-        .filter(where)
-        .filter(requirement__item__catalog_id=F("requirement__relationship__framework__catalog_id"))
-        .filter(
-            Q(requirement__visibility=Visibility.JOINT)
-            | Q(requirement__organization_id=F("requirement__relationship__lead_organization_id"))
-        )
-        .exclude(status=EvidenceStatus.WITHDRAWN)
-        .values_list("requirement__relationship_id", "requirement__stage", "id", "content_hash")
-    )
-    snapshots: dict[tuple[int, int], dict[str, str]] = {key: {} for key in keys}
-    for relationship_id, stage, pk, digest in rows:
-        snapshots[(relationship_id, stage)][str(pk)] = digest
-    return snapshots

@@ -7,7 +7,11 @@ entries that point at it (see ``lifecycle.selectors.gates``).
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.db import transaction
+from django.db.models import Q
 
 from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
 from lifecycle.models import (
@@ -18,11 +22,12 @@ from lifecycle.models import (
     GateApprover,
     GateKind,
     RecordKind,
+    Requirement,
     RequirementStatus,
 )
 from lifecycle.services.approvers import LAST_INTERNAL_STAGE, approval_rule
 from lifecycle.services.ledger import record_append
-from lifecycle.services.requirements import gating_requirements
+from lifecycle.services.requirements import gating_q, gating_requirements
 from relationships.models import (
     FrameworkProfile,
     Membership,
@@ -41,35 +46,50 @@ def _lock(relationship: Relationship) -> Relationship:
     return Relationship.objects.unscoped().select_for_update().get(pk=relationship.pk)
 
 
-def evidence_snapshot(*, relationship: Relationship, stage: int) -> dict[str, str]:
-    """Content hashes of the evidence a gate leaving ``stage`` rests on: {evidence id: hash}."""
-    requirement_ids = gating_requirements(relationship=relationship, stage=stage).values("id")
-    rows = (
+def gate_snapshots(keys: set[tuple[int, int]]) -> dict[tuple[int, int], dict[str, dict]]:
+    """What gates leaving each (relationship id, stage) would rest on now, in two queries:
+    ``{key: {"evidence": {evidence id: content hash}, "requirements": {id: status}}}``.
+
+    A gate keeps this snapshot from its request; comparing it with the present tells whether
+    the gate went stale. Withdrawn evidence is left out.
+    """
+    snapshots: dict[tuple[int, int], dict[str, dict]] = {
+        key: {"evidence": {}, "requirements": {}} for key in keys
+    }
+    if not keys:
+        return snapshots
+    where = reduce(operator.or_, (Q(relationship_id=rel, stage=stage) for rel, stage in keys))
+    requirements = Requirement.objects.unscoped().filter(where).filter(gating_q())
+    for rel, stage, pk, status in requirements.values_list(
+        "relationship_id", "stage", "id", "status"
+    ):
+        snapshots[(rel, stage)]["requirements"][str(pk)] = status
+    evidence = (
         Evidence.objects.unscoped()
-        .filter(requirement_id__in=requirement_ids)
+        .filter(requirement__in=requirements)
         .exclude(status=EvidenceStatus.WITHDRAWN)
-        .values_list("id", "content_hash")
+        .values_list("requirement__relationship_id", "requirement__stage", "id", "content_hash")
     )
-    return {str(pk): digest for pk, digest in rows}
+    for rel, stage, pk, digest in evidence:
+        snapshots[(rel, stage)]["evidence"][str(pk)] = digest
+    return snapshots
 
 
-def requirement_snapshot(*, relationship: Relationship, stage: int) -> dict[str, str]:
-    """Statuses of the requirements a gate leaving ``stage`` rests on: {requirement id: status}."""
-    rows = gating_requirements(relationship=relationship, stage=stage).values_list("id", "status")
-    return {str(pk): status for pk, status in rows}
+def snapshot_is_stale(payload: dict, snapshot: dict[str, dict]) -> bool:
+    """Whether a gate's request ``payload`` no longer matches the present ``snapshot``.
+
+    Gates requested before statuses were snapshotted carry evidence only.
+    """
+    if payload.get("evidence", {}) != snapshot["evidence"]:
+        return True
+    statuses = payload.get("requirements")
+    return statuses is not None and statuses != snapshot["requirements"]
 
 
 def gate_is_stale(gate: DecisionRecord) -> bool:
     """Whether the evidence, or a requirement's status, changed since the gate was requested."""
-    relationship, stage = gate.relationship, gate.from_stage
-    if gate.payload.get("evidence", {}) != evidence_snapshot(
-        relationship=relationship, stage=stage
-    ):
-        return True
-    statuses = gate.payload.get("requirements")
-    return statuses is not None and statuses != requirement_snapshot(
-        relationship=relationship, stage=stage
-    )
+    key = (gate.relationship_id, gate.from_stage)
+    return snapshot_is_stale(gate.payload, gate_snapshots({key})[key])
 
 
 def pending_gate(relationship: Relationship) -> DecisionRecord | None:
@@ -109,7 +129,9 @@ def _target(relationship: Relationship, kind: str) -> tuple[int, int]:
     raise ValidationFailed("Unknown kind of gate.", fields={"kind": ["Not a valid choice."]})
 
 
-def _check_requester(*, relationship: Relationship, requested_by: Membership, stage: int) -> bool:
+def gate_requester_check(
+    *, relationship: Relationship, requested_by: Membership, stage: int
+) -> bool:
     """Who may request; returns whether the requester is also an approver (SME self-approval)."""
     party = (
         Party.objects.unscoped()
@@ -164,7 +186,7 @@ def gate_request(
         raise ValidationFailed(
             "Give the reason for this decision.", fields={"reason": ["This field is required."]}
         )
-    self_approval = _check_requester(
+    self_approval = gate_requester_check(
         relationship=relationship, requested_by=requested_by, stage=from_stage
     )
     if kind == GateKind.ADVANCE:
@@ -199,6 +221,7 @@ def gate_request(
             text="The evidence changed; the gate was requested again.",
         )
 
+    key = (relationship.pk, from_stage)
     gate = record_append(
         relationship=relationship,
         kind=RecordKind.GATE_REQUESTED,
@@ -210,8 +233,7 @@ def gate_request(
         actor=requested_by,
         text=reason,
         payload={
-            "evidence": evidence_snapshot(relationship=relationship, stage=from_stage),
-            "requirements": requirement_snapshot(relationship=relationship, stage=from_stage),
+            **gate_snapshots({key})[key],
             "approvers": [
                 {"organization": s.organization_id, "membership": s.membership.pk, "pool": s.pool}
                 for s in rule.slots

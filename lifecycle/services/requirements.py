@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from cbrms.errors import PermissionRefused, ValidationFailed
 from lifecycle.models import (
@@ -87,19 +87,20 @@ def requirements_provision(
     return len(created)
 
 
-def gating_requirements(*, relationship: Relationship, stage: int) -> QuerySet:
-    """The requirements a gate leaving ``stage`` rests on (unscoped: the gate sees them all).
+def gating_q() -> Q:
+    """What a gate rests on, as a filter of requirements: the items of the catalog the
+    relationship runs on now, joint or the lead's own. Other parties' internal checklists are
+    theirs alone; items a catalog upgrade dropped are kept for the record but gate nothing."""
+    return Q(item__catalog_id=F("relationship__framework__catalog_id")) & (
+        Q(visibility=Visibility.JOINT) | Q(organization_id=F("relationship__lead_organization_id"))
+    )
 
-    The joint items of the stage plus the lead's own internal items, from the catalog the
-    relationship runs on now. Other parties' internal checklists are theirs alone.
-    """
-    framework = RelationshipFramework.objects.unscoped().get(relationship=relationship)
+
+def gating_requirements(*, relationship: Relationship, stage: int) -> QuerySet:
+    """The requirements a gate leaving ``stage`` rests on (unscoped: the gate sees them all)."""
     return (
         Requirement.objects.unscoped()
-        .filter(relationship=relationship, stage=stage, item__catalog_id=framework.catalog_id)
-        .filter(
-            Q(visibility=Visibility.JOINT) | Q(organization_id=relationship.lead_organization_id)
-        )
+        .filter(gating_q(), relationship=relationship, stage=stage)
         .select_related("item")
     )
 

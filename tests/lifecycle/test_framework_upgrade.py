@@ -172,6 +172,10 @@ def test_an_upgrade_carries_statuses_by_item_and_reports_the_changes(parties, tm
     gating = {r.item.key for r in gating_requirements(relationship=relationship, stage=5)}
     assert REMOVED not in gating
     assert ADDED in gating
+    listed = requirements_by_key(lead, relationship, 5)
+    assert (listed[REMOVED]["retired"], listed[ADDED]["retired"]) == (True, False)
+    stage5 = lead.manager_api.get(lead.url(relationship, "stages/")).json()[4]
+    assert stage5["requirements"] == sum(1 for row in listed.values() if not row["retired"])
     for requirement in gating_requirements(relationship=relationship, stage=5):
         if requirement.item.key != ADDED and requirement.status == RequirementStatus.TODO:
             requirement_update(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
@@ -168,7 +168,13 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Updat
     def narrow_queryset(self, queryset):
         return queryset.select_related(
             "item", "organization", "owner__user", "owner__organization"
-        ).annotate(evidence_count=Count("evidence"))
+        ).annotate(
+            evidence_count=Count("evidence"),
+            retired=ExpressionWrapper(
+                ~Q(item__catalog_id=F("relationship__framework__catalog_id")),
+                output_field=BooleanField(),
+            ),
+        )
 
     def update_object(self, serializer):
         return requirement_update(
