@@ -68,7 +68,7 @@ CASES = (
          "relationships/", "relationships_relationship"),
     Case("relationships-search", "relationships ?type=partnership&search=harbour", "acting",
          "relationships/?type=partnership&search=harbour", "relationships_relationship"),
-    Case("relationships-ecosystem", "relationships ?type=ecosystem (parties embedded)", "acting",
+    Case("relationships-ecosystem", "relationships ?type=ecosystem (55 / 1,000 members)", "acting",
          "relationships/?type=ecosystem", "relationships_relationship"),
     Case("parties", "parties of the ecosystem (orchestrator)", "acting",
          "relationships/{ecosystem}/parties/", "relationships_party"),

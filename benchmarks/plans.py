@@ -41,8 +41,11 @@ def big_tables() -> set[str]:
 
 
 def reads_tables(sql: str, tables: set[str]) -> bool:
-    """Whether ``sql`` is a read that touches one of ``tables``."""
-    if not sql.lstrip().upper().startswith("SELECT"):
+    """Whether ``sql`` is a read that touches one of ``tables``.
+
+    A compound statement (``(SELECT ...) UNION ALL (SELECT ...)``) starts with a parenthesis.
+    """
+    if not sql.lstrip(" (").upper().startswith("SELECT"):
         return False
     return any(f'"{table}"' in sql for table in tables)
 

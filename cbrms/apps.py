@@ -6,3 +6,6 @@ class CbrmsConfig(AppConfig):
 
     name = "cbrms"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cbrms import lookups  # noqa: F401 - registers the lookups

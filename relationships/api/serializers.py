@@ -106,20 +106,45 @@ class MemberSummarySerializer(serializers.ModelSerializer):
 # --- relationships and parties -----------------------------------------------------------
 
 
-class PartySummarySerializer(serializers.ModelSerializer):
-    organization = OrganizationSummarySerializer(read_only=True)
+class OwnPartySerializer(serializers.ModelSerializer):
+    """Your organization's own party in a relationship."""
+
+    ser = MemberSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Party
-        fields = ["id", "organization", "role", "status"]
+        fields = ["id", "role", "status", "ser"]
         read_only_fields = fields
+
+    def get_attribute(self, instance):
+        # Nested as source="acting_parties": the list of at most one party that
+        # relationships_with_party_summary prefetches.
+        own = super().get_attribute(instance)
+        return own[0] if own else None
 
 
 class RelationshipSerializer(serializers.ModelSerializer):
-    lead_organization = OrganizationSummarySerializer(read_only=True)
+    """A relationship. Its parties are listed, paginated, at `relationships/{id}/parties/`."""
+
+    lead_organization = OrganizationSummarySerializer(
+        read_only=True, help_text="The lead (the orchestrator of an ecosystem)."
+    )
     stage_name = serializers.CharField(read_only=True)
     is_archived = serializers.BooleanField(read_only=True)
-    parties = PartySummarySerializer(many=True, read_only=True)
+    # party_count and acting_parties: see relationships_with_party_summary.
+    party_count = serializers.IntegerField(
+        read_only=True,
+        help_text=(
+            "Active parties you can see, yours included. In an ecosystem whose member "
+            "directory is closed, a member sees only its own party: 1."
+        ),
+    )
+    my_party = OwnPartySerializer(
+        source="acting_parties",
+        read_only=True,
+        allow_null=True,
+        help_text="Your organization's party: its id, role, status and SER.",
+    )
 
     class Meta:
         model = Relationship
@@ -136,7 +161,8 @@ class RelationshipSerializer(serializers.ModelSerializer):
             "member_directory_visible",
             "is_archived",
             "archived_at",
-            "parties",
+            "party_count",
+            "my_party",
             "created_at",
             "updated_at",
         ]

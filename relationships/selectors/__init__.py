@@ -4,12 +4,12 @@ from relationships.selectors.organizations import organization_for_invitation
 from relationships.selectors.relationships import (
     invitations_of,
     parties_with_details,
-    relationships_with_parties,
+    relationships_with_party_summary,
 )
 
 __all__ = [
     "invitations_of",
     "organization_for_invitation",
     "parties_with_details",
-    "relationships_with_parties",
+    "relationships_with_party_summary",
 ]

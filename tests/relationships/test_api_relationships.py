@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from relationships.models import Party, Relationship, Role
-from relationships.services.relationships import relationship_archive
+from relationships.services.relationships import (
+    party_accept,
+    party_invite,
+    relationship_archive,
+)
 from tests.api_cases import ResourceCases
 from tests.conftest import api_client_for
 from tests.factories import MembershipFactory, OrganizationFactory, make_relationship
@@ -47,16 +53,19 @@ def test_create_makes_the_acting_organization_the_lead_with_its_ser(world, own_a
     assert body["lead_organization"] == {"slug": "own-org", "name": "Northwind Test"}
     assert body["current_stage"] == 1
     assert body["framework_profile"] == "iso44001"
-    assert body["parties"] == [
-        {
-            "id": body["parties"][0]["id"],
-            "organization": {"slug": "own-org", "name": "Northwind Test"},
-            "role": "lead",
-            "status": "active",
-        }
-    ]
-    party = Party.objects.unscoped().get(pk=body["parties"][0]["id"])
-    assert party.ser == executive
+    party = Party.objects.unscoped().get(relationship_id=body["id"])
+    assert body["party_count"] == 1
+    assert body["my_party"] == {
+        "id": party.pk,
+        "role": "lead",
+        "status": "active",
+        "ser": {
+            "id": executive.pk,
+            "email": executive.user.email,
+            "full_name": executive.user.full_name,
+        },
+    }
+    assert "parties" not in body
 
 
 def test_create_refuses_a_ser_of_another_organization_as_if_it_did_not_exist(world, own_admin):
@@ -201,8 +210,81 @@ def test_the_partner_filter_does_not_reveal_members_of_a_closed_directory(db):
     assert names(client.get(url(first.slug, f"?partner={hub.slug}"))) == ["Eco"]
     assert names(client.get(url(first.slug, f"?partner={second.slug}"))) == []
     rows = client.get(url(first.slug)).json()["results"]
-    assert [p["organization"]["slug"] for p in rows[0]["parties"]] == [first.slug]
+    assert rows[0]["party_count"] == 1  # itself: not how many other members there are
+    assert rows[0]["my_party"]["role"] == "member"
     assert rows[0]["lead_organization"]["slug"] == hub.slug
+
+
+@pytest.fixture
+def ecosystem():
+    """An ecosystem of an orchestrator and four members: three active, one invited."""
+    hub = OrganizationFactory(slug="hub")
+    members = [OrganizationFactory(slug=f"member-{n}") for n in range(4)]
+    relationship = make_relationship(
+        lead=hub, partners=tuple(members[:3]), type="ecosystem", name="Eco"
+    )
+    party_invite(relationship=relationship, organization=hub, invitee=members[3])
+    return relationship, hub, members
+
+
+def row_of(organization, relationship) -> dict:
+    client = api_client_for(MembershipFactory(organization=organization, role=Role.VIEWER))
+    response = client.get(url(organization.slug, f"?type={relationship.type}"))
+    assert response.status_code == 200, response.content
+    (row,) = response.json()["results"]
+    detail = client.get(url(organization.slug, f"{relationship.pk}/")).json()
+    assert detail == row  # the list and the detail show a relationship alike
+    return row
+
+
+def test_party_count_counts_the_active_parties_the_caller_may_see(ecosystem):
+    relationship, hub, members = ecosystem
+    assert row_of(hub, relationship)["party_count"] == 4  # the invited member is not counted
+    assert row_of(members[0], relationship)["party_count"] == 1  # the directory is closed
+    Relationship.objects.unscoped().filter(pk=relationship.pk).update(member_directory_visible=True)
+    assert row_of(members[0], relationship)["party_count"] == 4
+
+
+def test_my_party_is_the_acting_organizations_own(world, ecosystem):
+    relationship, hub, members = ecosystem
+    hub_party = Party.objects.unscoped().get(relationship=relationship, organization=hub)
+    member_party = Party.objects.unscoped().get(relationship=relationship, organization=members[1])
+    assert row_of(hub, relationship)["my_party"] == {
+        "id": hub_party.pk,
+        "role": "orchestrator",
+        "status": "active",
+        "ser": None,
+    }
+    row = row_of(members[1], relationship)
+    assert row["my_party"] == {
+        "id": member_party.pk,
+        "role": "member",
+        "status": "active",
+        "ser": None,
+    }
+    assert row["lead_organization"] == {"slug": "hub", "name": hub.name}
+    assert row_of(world.partner, world.relationship)["my_party"]["role"] == "partner"
+
+
+def test_a_large_ecosystem_costs_a_row_the_same_as_a_small_one(ecosystem):
+    relationship, hub, _ = ecosystem
+    client = api_client_for(MembershipFactory(organization=hub, role=Role.ADMIN))
+    client.get(url("hub"))  # a token's first use records it
+
+    def list_ecosystems():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url("hub", "?type=ecosystem"))
+        assert response.status_code == 200
+        return len(captured), len(response.content), response.json()["results"][0]
+
+    queries, size, row = list_ecosystems()
+    for _ in range(20):
+        invitee = OrganizationFactory()
+        party = party_invite(relationship=relationship, organization=hub, invitee=invitee)
+        party_accept(party=party, organization=invitee)
+    more_queries, more_size, more_row = list_ecosystems()
+    assert (more_queries, more_size) == (queries, size + 1)  # "4" became "24"
+    assert (row["party_count"], more_row["party_count"]) == (4, 24)
 
 
 def test_cursor_pages_walk_every_row_once_even_when_the_order_ties(world, own_admin):

@@ -20,7 +20,7 @@ from relationships.api.serializers import (
 from relationships.filtersets import RelationshipFilterSet
 from relationships.models import Relationship
 from relationships.roles import Capability
-from relationships.selectors import relationships_with_parties
+from relationships.selectors import relationships_with_party_summary
 from relationships.services.relationships import (
     relationship_archive,
     relationship_create,
@@ -48,12 +48,18 @@ CREATE_EXAMPLE = OpenApiExample(
     list=extend_schema(
         summary="List relationships",
         description=(
-            "Relationships the organization is an active party of, with their parties. "
+            "Relationships the organization is an active party of, each with its lead, how "
+            "many parties take part (`party_count`) and your own party (`my_party`); the "
+            "parties themselves are listed, paginated, at `relationships/{id}/parties/`. "
             "Archived ones are left out unless `archived=true`."
         ),
     ),
     retrieve=extend_schema(
-        summary="Get a relationship", description="Archived relationships are reachable by id."
+        summary="Get a relationship",
+        description=(
+            "Archived relationships are reachable by id. The parties are listed at "
+            "`relationships/{id}/parties/`."
+        ),
     ),
     create=extend_schema(
         summary="Start a relationship",
@@ -107,7 +113,7 @@ class RelationshipViewSet(
     ordering = ["name"]
 
     def narrow_queryset(self, queryset):
-        return relationships_with_parties(queryset)
+        return relationships_with_party_summary(queryset, organization=self.organization)
 
     def create_object(self, serializer):
         return relationship_create(organization=self.organization, **serializer.validated_data)
