@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -24,16 +24,16 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from cbrms.errors import ApplicationError
 from lifecycle import panels
+from lifecycle.downloads import evidence_file_response
 from lifecycle.forms import EvidenceForm, GateDecisionForm, GateRequestForm, RequirementStatusForm
 from lifecycle.models import (
     DecisionRecord,
     Evidence,
-    EvidenceKind,
     RecordKind,
     Requirement,
     RequirementStatus,
 )
-from lifecycle.selectors.gates import approval_inbox, gate_state
+from lifecycle.selectors.gates import approval_inbox
 from lifecycle.services.evidence import evidence_create
 from lifecycle.services.gates import gate_decide, gate_request
 from lifecycle.services.requirements import requirement_update
@@ -185,18 +185,7 @@ def evidence_download(request: HttpRequest, org_slug: str, pk: int, evidence_pk:
     _require(request, Capability.LIFECYCLE_VIEW)
     relationship = _relationship(pk)
     evidence = get_object_or_404(Evidence.objects, pk=evidence_pk, relationship=relationship)
-    if evidence.kind != EvidenceKind.FILE:
-        raise Http404("This evidence has no file.")
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.filename,
-        content_type=evidence.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_file_response(evidence)
 
 
 # --- stage gates -----------------------------------------------------------------------------
@@ -313,7 +302,7 @@ def approvals(request: HttpRequest, org_slug: str) -> HttpResponse:
         {
             "entry": entry,
             "gate": entry.gate,
-            "stale": gate_state(entry.gate).stale,
+            "stale": entry.stale,  # same rule as the gate's, computed for all entries at once
             "to_stage_name": STAGE_NAMES[entry.gate.to_stage],
         }
         for entry in approval_inbox(membership=request.membership)

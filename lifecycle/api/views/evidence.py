@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
@@ -10,13 +9,14 @@ from rest_framework import mixins, parsers
 from rest_framework.decorators import action
 
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
-from cbrms.errors import NotVisible, ValidationFailed
+from cbrms.errors import ValidationFailed
 from lifecycle.api.serializers import (
     EvidenceCreateSerializer,
     EvidenceSerializer,
     EvidenceUpdateSerializer,
 )
 from lifecycle.api.views.progress import RELATIONSHIP
+from lifecycle.downloads import evidence_file_response
 from lifecycle.models import Evidence, EvidenceKind
 from lifecycle.services.evidence import evidence_create, evidence_delete, evidence_update
 from relationships.roles import Capability
@@ -121,16 +121,4 @@ class EvidenceViewSet(
     )
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):
-        evidence = self.get_object()
-        if evidence.kind != EvidenceKind.FILE:
-            raise NotVisible("This evidence has no file.")
-        response = FileResponse(
-            evidence.file.open("rb"),
-            as_attachment=True,
-            filename=evidence.filename,
-            content_type=evidence.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return evidence_file_response(self.get_object())
