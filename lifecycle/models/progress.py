@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from cbrms.tenancy.managers import ScopedManager
+from cbrms.tenancy.models import WorkspaceScoped
 from governance.audit_triggers import audit_trigger
 from lifecycle.models.catalogs import Catalog, CatalogItem
 from lifecycle.models.choices import EvidenceKind, EvidenceStatus, RequirementStatus
@@ -54,7 +55,7 @@ class RelationshipFramework(models.Model):
         return queryset.filter(relationship_id__in=active_relationship_ids(organization))
 
 
-class Requirement(models.Model):
+class Requirement(WorkspaceScoped, models.Model):
     """One catalog item as it stands for one relationship.
 
     Internal items exist once per party organization and are visible only to it; joint items
@@ -116,12 +117,6 @@ class Requirement(models.Model):
     def __str__(self) -> str:
         return f"{self.item.key} ({self.get_status_display()})"
 
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        from cbrms.tenancy.selectors import workspace_q
-
-        return queryset.filter(workspace_q(organization))
-
     @property
     def is_settled(self) -> bool:
         return self.status in (RequirementStatus.MET, RequirementStatus.NOT_APPLICABLE)
@@ -144,7 +139,7 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.organization_id}/{uuid.uuid4().hex}{suffix}"
 
 
-class Evidence(models.Model):
+class Evidence(WorkspaceScoped, models.Model):
     """Documented information proving a requirement: a note, a link or a file.
 
     Controlled like any documented information: a title, a version that grows with every
@@ -210,9 +205,3 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
-
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        from cbrms.tenancy.selectors import workspace_q
-
-        return queryset.filter(workspace_q(organization))
