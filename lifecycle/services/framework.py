@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
+from cbrms.errors import Conflict, ValidationFailed
 from lifecycle.models import Catalog, RelationshipFramework, Requirement
 from lifecycle.services.catalogs import catalog_diff, catalog_latest
 from lifecycle.services.gates import pending_gate
 from lifecycle.services.requirements import requirements_provision
 from relationships.models import Organization, Party, PartyRole, PartyStatus, Relationship
+from relationships.services.relationships import require_lead
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,11 @@ class UpgradeReport:
 
 
 def _require_lead(framework: RelationshipFramework, organization: Organization) -> None:
-    if framework.relationship.lead_organization_id != organization.pk:
-        raise PermissionRefused(
-            "Only the lead organization changes the framework of the relationship.",
-            code="not_lead",
-        )
+    require_lead(
+        relationship=framework.relationship,
+        organization=organization,
+        action="change its framework",
+    )
 
 
 @transaction.atomic

@@ -59,10 +59,13 @@ def _check_ser(*, organization_id: int, ser: Membership | None) -> None:
         )
 
 
-def _require_lead(*, relationship: Relationship, organization: Organization) -> None:
+def require_lead(
+    *, relationship: Relationship, organization: Organization, action: str = "do this"
+) -> None:
+    """Refuse (403 ``not_lead``) unless ``organization`` leads ``relationship``."""
     if relationship.lead_organization_id != organization.pk:
         raise PermissionRefused(
-            "Only the lead organization of the relationship may do this.", code="not_lead"
+            f"Only the lead organization of the relationship may {action}.", code="not_lead"
         )
 
 
@@ -112,7 +115,7 @@ def relationship_update(
     *, relationship: Relationship, organization: Organization, **changes
 ) -> Relationship:
     """Change what describes a relationship. Only the lead may; the stage never changes here."""
-    _require_lead(relationship=relationship, organization=organization)
+    require_lead(relationship=relationship, organization=organization)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(
@@ -136,7 +139,7 @@ def relationship_update(
 @transaction.atomic
 def relationship_archive(*, relationship: Relationship, organization: Organization) -> Relationship:
     """Hide a relationship from everyday lists; nothing is deleted, and it can be restored."""
-    _require_lead(relationship=relationship, organization=organization)
+    require_lead(relationship=relationship, organization=organization)
     if relationship.archived_at is None:
         relationship.archived_at = timezone.now()
         relationship.save(update_fields=["archived_at", "updated_at"])
@@ -145,7 +148,7 @@ def relationship_archive(*, relationship: Relationship, organization: Organizati
 
 @transaction.atomic
 def relationship_restore(*, relationship: Relationship, organization: Organization) -> Relationship:
-    _require_lead(relationship=relationship, organization=organization)
+    require_lead(relationship=relationship, organization=organization)
     if relationship.archived_at is not None:
         relationship.archived_at = None
         relationship.save(update_fields=["archived_at", "updated_at"])
@@ -161,7 +164,7 @@ def party_invite(
     role: str | None = None,
 ) -> Party:
     """The lead invites another organization; it takes part once it accepts."""
-    _require_lead(relationship=relationship, organization=organization)
+    require_lead(relationship=relationship, organization=organization)
     expected_role = PartyRole.MEMBER if relationship.is_ecosystem else PartyRole.PARTNER
     role = role or expected_role
     if role != expected_role:
@@ -253,7 +256,7 @@ def party_leave(*, party: Party, organization: Organization) -> Party:
             code="lead_cannot_leave",
         )
     if party.organization_id != organization.pk:
-        _require_lead(relationship=party.relationship, organization=organization)
+        require_lead(relationship=party.relationship, organization=organization)
     if party.status == PartyStatus.LEFT:
         return party
     if party.status != PartyStatus.ACTIVE:
