@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("lifecycle.urls")),
 ]
 
+handler400 = "cbrms.views.bad_request"
 handler403 = "cbrms.views.permission_denied"
 handler404 = "cbrms.views.page_not_found"
 handler500 = "cbrms.views.server_error"

@@ -1,5 +1,6 @@
 """Error pages: JSON under /api/, readable HTML elsewhere."""
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -9,6 +10,40 @@ from cbrms.api.exceptions import error_body
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+#: What Django refuses before any view runs (``SuspiciousOperation``), said for people.
+_BAD_REQUESTS = (
+    (
+        RequestDataTooBig,
+        "request_too_large",
+        "The request is too large",
+        "It is larger than CBRMS accepts in one request (files go through the evidence upload, "
+        "which takes larger ones).",
+    ),
+    (
+        (TooManyFieldsSent, TooManyFilesSent),
+        "too_many_fields",
+        "The request has too many fields",
+        "It carries more form fields or files than CBRMS accepts in one request.",
+    ),
+)
+
+
+def bad_request(request, exception=None):
+    """400 for what Django refuses before a view runs: oversized bodies, too many fields."""
+    code, heading, explanation = (
+        "bad_request",
+        "The request could not be understood",
+        "It was malformed or incomplete.",
+    )
+    for kinds, *described in _BAD_REQUESTS:
+        if isinstance(exception, kinds):
+            code, heading, explanation = described
+    if _is_api(request):
+        return JsonResponse(error_body(code, f"{heading}. {explanation}"), status=400)
+    context = {"heading": heading, "explanation": explanation}
+    return render(request, "errors/400.html", context, status=400)
 
 
 def page_not_found(request, exception=None):

@@ -75,10 +75,16 @@ class PartyFilterSet(filters.FilterSet):
 
 class MembershipFilterSet(filters.FilterSet):
     role = filters.ChoiceFilter(choices=Role.choices)
+    locked = filters.BooleanFilter(
+        field_name="last_signin_failure",  # annotated by MembershipViewSet
+        lookup_expr="isnull",
+        exclude=True,
+        label="Locked out of signing in, or not",
+    )
 
     class Meta:
         model = Membership
-        fields = ["role"]
+        fields = ["role", "locked"]
 
 
 class ApiTokenFilterSet(filters.FilterSet):

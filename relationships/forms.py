@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 
 from cbrms.errors import ApplicationError
+from relationships import signin
 from relationships.models import (
     STAGE_NAMES,
     FrameworkProfile,
@@ -29,6 +30,29 @@ class EmailAuthenticationForm(AuthenticationForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form; the current password is checked like a sign-in: refused while the account
+    or the address is locked, and a wrong one counts towards a lock (``relationships.signin``).
+    """
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        lock = signin.signin_lockout(self.request, email=self.user.email)
+        if lock is not None:
+            self.request.axes_locked_out = True  # AxesMiddleware answers with the lockout page
+            raise forms.ValidationError(signin.lockout_message(lock), code="locked_out")
+        old_password = self.cleaned_data["old_password"]
+        if not self.user.check_password(old_password):
+            signin.signin_failed(self.request, email=self.user.email)
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
 
 
 def _same_email(typed: str, stored: str) -> bool:

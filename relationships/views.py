@@ -26,8 +26,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cbrms.errors import ApplicationError
+from relationships import signin
 from relationships.forms import (
     EmailAuthenticationForm,
+    PasswordChangeForm,
     PasswordResetForm,
     RelationshipCreateForm,
     RelationshipFilterForm,
@@ -69,10 +71,28 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view; a wrong current password counts as a failed sign-in (a lockout)."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
 class PasswordResetView(auth_views.PasswordResetView):
-    """Email a link to choose a new password; the page reads the same for an unknown address."""
+    """Email a link to choose a new password; the page reads the same for an unknown address.
+
+    Open to a locked account (a reset is how its owner gets back in), not to a locked address.
+    """
 
     form_class = PasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        if signin.address_lockout(request) is not None:
+            return signin.lockout_response(request)
+        return super().post(request, *args, **kwargs)
+
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
@@ -80,6 +100,24 @@ class PasswordResetView(auth_views.PasswordResetView):
     def extra_email_context(self) -> dict:
         # The link is built on CBRMS_BASE_URL, never on the Host header the visitor sent.
         return {"base_url": settings.CBRMS_BASE_URL, "link_lifetime": password_link_lifetime()}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view. An invalid link counts as a failed sign-in from its address; a new
+    password lifts the account's lock (its owner proved they read the account's email)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if signin.address_lockout(request) is not None:
+            return signin.lockout_response(request)
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 200 and not self.validlink:
+            signin.signin_failed(request, email=getattr(self.user, "email", None))
+        return response
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        signin.account_unlock(email=form.user.email, by="password reset")
+        return response
 
 
 def home(request: HttpRequest) -> HttpResponse:

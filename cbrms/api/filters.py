@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from rest_framework.filters import OrderingFilter
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter, SearchFilter
+
+
+class StrictSearchFilter(SearchFilter):
+    """``?search=``, whose refusals (a NUL character) name the ``search`` parameter.
+
+    DRF validates the terms with a ``CharField`` but raises its errors without a field name.
+    """
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as error:
+            raise ValidationError({self.search_param: error.detail}) from None
 
 
 class StableOrderingFilter(OrderingFilter):

@@ -1,6 +1,7 @@
 """OpenAPI conventions shared by every endpoint: the error body, described once.
 
-``ApiAutoSchema`` adds the error responses an operation can answer (``400`` for a body,
+``ApiAutoSchema`` adds the error responses an operation can answer (``400`` for a body or a
+list's query,
 ``401``/``403``/``404`` under ``/orgs/{org_slug}/``) unless ``@extend_schema`` already names them,
 and, for view sets that read and write through different serializers (``input_serializers``),
 describes the response with the read serializer.
@@ -39,6 +40,10 @@ UNAUTHENTICATED = error("No, an invalid, an expired or a revoked token.")
 FORBIDDEN = error("Your role, or your party in the relationship, may not do this.")
 NOT_FOUND = error("No such object, or not visible to the acting organization.")
 CONFLICT = error("The request clashes with the current state (see `code`).")
+LIST_QUERY = error(
+    "A filter, search or ordering value that is not valid (`validation_error`), or a cursor "
+    "the list did not give out (`invalid_cursor`)."
+)
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -93,6 +98,8 @@ class ApiAutoSchema(AutoSchema):
         extra = {}
         if self.method in _BODY_METHODS:
             extra["400"] = VALIDATION
+        elif self.method == "GET" and self._is_list_view():
+            extra["400"] = LIST_QUERY
         if self.get_auth():
             extra["401"] = UNAUTHENTICATED
             extra["403"] = FORBIDDEN

@@ -6,6 +6,7 @@ start private PostgreSQL and Redis servers and write their URLs to ``.devdata/se
 which is read here so that ``manage.py`` works beside a running ``make run``.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "pgtrigger",
     "django_celery_beat",
+    "axes",
     "cbrms",
     "relationships",
     "lifecycle",
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cbrms.tenancy.middleware.TenancyMiddleware",
+    # Last: turns a sign-in refused for a lockout into the lockout page (relationships.signin).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cbrms.urls"
@@ -93,6 +97,8 @@ CACHES = {
 
 AUTH_USER_MODEL = "relationships.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any password check for a locked account or address (relationships.signin).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -130,6 +136,10 @@ EMAIL_BACKEND = env.str(
 )
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="CBRMS <cbrms@localhost>")
 
+# How many reverse proxies stand in front of the application, each appending the address it
+# received the request from to X-Forwarded-For. 0: the connection's address is the client's.
+CBRMS_TRUSTED_PROXIES = env.int("CBRMS_TRUSTED_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "relationships.authentication.BearerTokenAuthentication",
@@ -137,11 +147,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON bodies only: form encoding cannot say null, and the browser has its own views.
+    # The evidence upload adds multipart (cbrms.api.parsers.UPLOAD_PARSERS).
+    "DEFAULT_PARSER_CLASSES": ["cbrms.api.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -153,6 +162,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "cbrms.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {"token-obtain": "20/minute"},
+    # X-Forwarded-For is believed only behind this many proxies (cbrms.clientip).
+    "NUM_PROXIES": CBRMS_TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -209,6 +220,23 @@ CBRMS_BASE_URL = env.str("CBRMS_BASE_URL", default="http://localhost:8000").rstr
 # Evidence uploads: the largest file accepted (bytes); Django spools bigger uploads to disk.
 CBRMS_EVIDENCE_MAX_BYTES = env.int("CBRMS_EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Sign-in lockout (django-axes, see relationships/signin.py): this many failures within the
+# cool-off lock the account, and lock the address, until the cool-off has passed.
+AXES_FAILURE_LIMIT = env.int("CBRMS_SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("CBRMS_SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the failures of its address: they may be another account's.
+AXES_RESET_ON_SUCCESS = False
+# Attempts during a lock are refused without being counted, so a lock ends when it said.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "cbrms.clientip.client_ip"
+AXES_USERNAME_CALLABLE = "relationships.signin.attempted_email"
+AXES_LOCKOUT_CALLABLE = "relationships.signin.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Failures are what locks count; successful logins are not kept (no table growing forever).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 
 LOGGING = {
     "version": 1,

@@ -28,7 +28,6 @@ cannot tell this paginator from the others.
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor
 
 from cbrms.api.pagination import CursorPagination
@@ -47,7 +46,8 @@ class AuditEventPagination(CursorPagination):
         self.request = request
         self.base_url = request.build_absolute_uri()
         self.page_size = self.get_page_size(request)
-        self.cursor = self.decode_cursor(request)
+        self._model = queryset.model
+        self.cursor = self.decode_cursor(request)  # a position that is not an id: 400
         reverse = self.cursor is not None and self.cursor.reverse
         position = self._cursor_position()
 
@@ -80,10 +80,7 @@ class AuditEventPagination(CursorPagination):
     def _cursor_position(self) -> int | None:
         if self.cursor is None or self.cursor.position is None:
             return None
-        try:
-            return int(self.cursor.position)
-        except ValueError:
-            raise NotFound(self.invalid_cursor_message) from None
+        return int(self.cursor.position)  # decode_cursor checked it is an id
 
     def _candidates(self, branches: list[QuerySet], position: int | None, *, reverse: bool):
         """The ids of the next ``page_size + 1`` rows beyond ``position``, nearest first."""

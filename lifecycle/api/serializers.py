@@ -63,6 +63,28 @@ class FrameworkSerializer(serializers.ModelSerializer):
 class FrameworkUpdateSerializer(serializers.Serializer):
     member_quorum = serializers.IntegerField(min_value=0, max_value=10_000)
 
+    def validate(self, attrs):
+        # PATCH validates partially, but the quorum is the one thing this PATCH changes.
+        if "member_quorum" not in attrs:
+            raise serializers.ValidationError({"member_quorum": ["This field is required."]})
+        return attrs
+
+
+class BlankAsNullMixin:
+    """Sends ``null`` where the row stores an empty string: a ledger entry that is no gate has
+    no gate kind, a note has no URL; the schema promises an enum or a URI, or null."""
+
+    def to_representation(self, value):
+        return None if value == "" else super().to_representation(value)
+
+
+class NullableChoiceField(BlankAsNullMixin, serializers.ChoiceField):
+    pass
+
+
+class NullableURLField(BlankAsNullMixin, serializers.URLField):
+    pass
+
 
 class FrameworkUpgradeSerializer(serializers.Serializer):
     version = serializers.CharField(
@@ -131,6 +153,7 @@ class RequirementUpdateSerializer(serializers.Serializer):
 class EvidenceSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     owner = MemberRefSerializer(read_only=True, allow_null=True)
+    url = NullableURLField(read_only=True, allow_null=True, help_text="Links only.")
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -189,6 +212,12 @@ class EvidenceUpdateSerializer(serializers.Serializer):
 class LedgerEntrySerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     actor = serializers.SerializerMethodField()
+    gate_kind = NullableChoiceField(
+        choices=GateKind.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="The kind of gate the entry belongs to; null on entries that are no gate.",
+    )
 
     class Meta:
         model = DecisionRecord

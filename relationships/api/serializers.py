@@ -7,6 +7,8 @@ the acting organization cannot see is refused as if it did not exist.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rest_framework import serializers
 
 from cbrms.tenancy.api import ScopedRelatedField
@@ -24,6 +26,7 @@ from relationships.models import (
     User,
 )
 from relationships.selectors import organization_for_invitation
+from relationships.signin import lock_end
 
 # --- organizations and people ------------------------------------------------------------
 
@@ -74,11 +77,21 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
+    locked_until = serializers.SerializerMethodField(
+        help_text=(
+            "While too many failed sign-ins lock this person's account: when the lock ends. "
+            "Admins lift it sooner with `POST members/{id}/unlock/`."
+        )
+    )
 
     class Meta:
         model = Membership
-        fields = ["id", "user", "role", "created_at", "updated_at"]
+        fields = ["id", "user", "role", "locked_until", "created_at", "updated_at"]
         read_only_fields = fields
+
+    def get_locked_until(self, membership) -> datetime | None:
+        # ``last_signin_failure``: annotated by the view (relationships.signin), one subquery.
+        return lock_end(getattr(membership, "last_signin_failure", None))
 
 
 class MembershipCreateSerializer(serializers.Serializer):

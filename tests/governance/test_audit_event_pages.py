@@ -162,10 +162,10 @@ def test_a_new_event_does_not_shift_the_pages_already_cursored(world, trail, par
     assert ids_of(second) == expected[5:9]  # one newer event now precedes the first page
 
 
-def test_a_cursor_whose_position_is_no_id_is_not_found(partner_client):
+def test_a_cursor_whose_position_is_no_id_is_refused(partner_client):
     response = partner_client.get(f"{URL}?cursor=cD1hYmM%3D")  # "p=abc"
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_cursor"
 
 
 def test_a_tenant_with_no_relationships_pages_its_own_events(db):

@@ -9,7 +9,7 @@ from celery.signals import task_prerun
 from django.contrib.auth.hashers import check_password
 from django.core import mail
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from cbrms.celery import app as celery_app
@@ -43,7 +43,9 @@ def celery_eager():
 
 def logged_in_client(user) -> Client:
     client = Client()
-    assert client.login(email=user.email, password=PASSWORD)
+    assert client.login(
+        request=RequestFactory().post("/login/"), email=user.email, password=PASSWORD
+    )
     return client
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, parsers
+from rest_framework import mixins
 from rest_framework.decorators import action
 
+from cbrms.api.parsers import UPLOAD_PARSERS
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
 from cbrms.errors import ValidationFailed
 from lifecycle.api.serializers import (
@@ -82,7 +83,7 @@ class EvidenceViewSet(
         "partial_update": EvidenceUpdateSerializer,
     }
     filterset_class = EvidenceFilterSet
-    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = UPLOAD_PARSERS
     capabilities = {
         "list": Capability.LIFECYCLE_VIEW,
         "retrieve": Capability.LIFECYCLE_VIEW,

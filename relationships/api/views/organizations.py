@@ -5,10 +5,13 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
-from rest_framework.filters import SearchFilter
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from cbrms.api.filters import StrictSearchFilter
 from cbrms.api.schema import CONFLICT
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
+from relationships import signin
 from relationships.api.serializers import (
     MembershipCreateSerializer,
     MembershipSerializer,
@@ -89,6 +92,15 @@ MEMBER_EXAMPLE = OpenApiExample(
         description="Refused with `last_admin` or `member_is_ser` (409), as for role changes.",
         responses={204: None, 409: CONFLICT},
     ),
+    unlock=extend_schema(
+        summary="Lift a member's sign-in lock (admins)",
+        description=(
+            "Too many failed sign-ins lock an account for a while (`locked_until`). This lifts "
+            "the lock now and forgets those failures. Answers the member; lifting an account "
+            "that is not locked changes nothing."
+        ),
+        request=None,
+    ),
 )
 class MembershipViewSet(
     mixins.ListModelMixin,
@@ -114,13 +126,22 @@ class MembershipViewSet(
         "update": Capability.MEMBERS_MANAGE,
         "partial_update": Capability.MEMBERS_MANAGE,
         "destroy": Capability.MEMBERS_MANAGE,
+        "unlock": Capability.MEMBERS_MANAGE,
     }
-    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter]
     filterset_class = MembershipFilterSet
     search_fields = ["user__email", "user__full_name"]
 
     def narrow_queryset(self, queryset):
-        return queryset.select_related("user")
+        return queryset.select_related("user").annotate(
+            last_signin_failure=signin.locked_until_subquery("user__email")
+        )
+
+    @action(detail=True, methods=["post"])
+    def unlock(self, request, *args, **kwargs):
+        membership = self.get_object()
+        signin.account_unlock(email=membership.user.email, by=request.user.email)
+        return Response(self.output(membership))
 
     def create_object(self, serializer):
         return membership_add(organization=self.organization, **serializer.validated_data)

@@ -6,10 +6,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from cbrms.api.filters import StableOrderingFilter
+from cbrms.api.filters import StableOrderingFilter, StrictSearchFilter
 from cbrms.api.schema import error
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
 from relationships.api.serializers import (
@@ -106,7 +105,7 @@ class RelationshipViewSet(
         "destroy": Capability.RELATIONSHIPS_MANAGE,
         "restore": Capability.RELATIONSHIPS_MANAGE,
     }
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StableOrderingFilter]
     filterset_class = RelationshipFilterSet
     search_fields = ["name"]
     ordering_fields = ["name", "created_at", "updated_at", "current_stage"]

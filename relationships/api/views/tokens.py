@@ -6,14 +6,16 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, throttling
+from rest_framework import mixins, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cbrms.api.schema import ApiAutoSchema, error
+from cbrms.api.throttling import ScopedRateThrottle
 from cbrms.api.viewsets import DestroyMixin, OrgViewSet
 from cbrms.errors import PermissionRefused, ValidationFailed
 from cbrms.tenancy.context import acting_as
+from relationships import signin
 from relationships.api.serializers import (
     ApiTokenCreateSerializer,
     ApiTokenSerializer,
@@ -97,12 +99,14 @@ class TokenObtainView(APIView):
 
     The one API endpoint outside ``/orgs/{org_slug}/``: nobody acts yet. Every failure answers
     the same ``invalid_credentials``, so the endpoint tells nobody whether an email is known or
-    belongs to an organization; it is throttled (scope ``token-obtain``) against guessing.
+    belongs to an organization. Against guessing, it is throttled per address (scope
+    ``token-obtain``) and its failures count towards the sign-in lockout of the account and the
+    address, like the login page's (``relationships.signin``).
     """
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [throttling.ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token-obtain"
     schema = ApiAutoSchema()
 
@@ -112,7 +116,11 @@ class TokenObtainView(APIView):
         responses={
             201: IssuedTokenSerializer,
             400: error("`invalid_credentials`, or `validation_error` for a malformed body."),
-            429: error("Too many attempts (`throttled`; see `retry_after_seconds`)."),
+            429: error(
+                "Too many attempts: `throttled` (this address, this minute) or `locked_out` "
+                "(too many failed sign-ins for the account or the address; see "
+                "`retry_after_seconds` and the `Retry-After` header)."
+            ),
         },
         examples=[
             OpenApiExample(
@@ -133,6 +141,8 @@ class TokenObtainView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = authenticate(request, email=data["email"], password=data["password"])
+        if user is None and getattr(request, "axes_locked_out", False):
+            raise signin.SignInLocked(signin.signin_lockout(request, email=data["email"]))
         membership = None
         if user is not None:
             membership = (
