@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from cbrms.api.filters import BooleanFilter
 from relationships.models import (
     STAGE_NAMES,
     ApiToken,
@@ -34,7 +35,7 @@ class RelationshipFilterSet(filters.FilterSet):
         method="filter_partner",
         label="Slug of another organization taking part (active or invited) or leading",
     )
-    archived = filters.BooleanFilter(
+    archived = BooleanFilter(
         method="filter_archived",
         label="true: only archived relationships; false (the default): only live ones",
     )
@@ -75,7 +76,7 @@ class PartyFilterSet(filters.FilterSet):
 
 class MembershipFilterSet(filters.FilterSet):
     role = filters.ChoiceFilter(choices=Role.choices)
-    locked = filters.BooleanFilter(
+    locked = BooleanFilter(
         field_name="last_signin_failure",  # annotated by MembershipViewSet
         lookup_expr="isnull",
         exclude=True,
@@ -89,7 +90,7 @@ class MembershipFilterSet(filters.FilterSet):
 
 class ApiTokenFilterSet(filters.FilterSet):
     membership = filters.NumberFilter(field_name="membership_id", label="Owner's membership id")
-    revoked = filters.BooleanFilter(
+    revoked = BooleanFilter(
         field_name="revoked_at", lookup_expr="isnull", exclude=True, label="Revoked or not"
     )
 

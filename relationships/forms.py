@@ -6,7 +6,7 @@ import unicodedata
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 
@@ -20,6 +20,21 @@ from relationships.models import (
     RelationshipType,
     Role,
 )
+
+
+class ServiceErrorsMixin:
+    """Show a service's refusal (``ApplicationError``) on the form: its field messages at the
+    fields, its message on top, or at ``field`` when it names no field of its own."""
+
+    def add_application_error(self, error: ApplicationError, field: str | None = None) -> None:
+        fields = {name: msgs for name, msgs in (error.fields or {}).items() if name in self.fields}
+        if not fields:
+            self.add_error(field if field in self.fields else None, error.message)
+            return
+        self.add_error(None, error.message)
+        for name, msgs in fields.items():
+            for message in msgs:
+                self.add_error(name, message)
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -117,7 +132,7 @@ class RelationshipFilterForm(forms.Form):
         return {key: value for key, value in self.cleaned_data.items() if value not in ("", None)}
 
 
-class RelationshipCreateForm(forms.Form):
+class RelationshipCreateForm(ServiceErrorsMixin, forms.Form):
     """Start a relationship led by the acting organization (``relationship_create``)."""
 
     name = forms.CharField(label="Name", max_length=200)
@@ -166,9 +181,56 @@ class RelationshipCreateForm(forms.Form):
         data["framework_profile"] = data["framework_profile"] or None
         return data
 
-    def add_application_error(self, error: ApplicationError) -> None:
-        """Show a service's refusal: its message on top, its field messages at the fields."""
-        self.add_error(None, error.message)
-        for field, messages in (error.fields or {}).items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
+
+class MemberInviteForm(ServiceErrorsMixin, forms.Form):
+    """Invite a person to join the acting organization (``member_invite``)."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="They receive a link to accept or decline; they join once they accept.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.CONTRIBUTOR)
+
+
+class MemberSignupForm(ServiceErrorsMixin, forms.Form):
+    """Create the account of an invited address: a name and a password, checked by Django's
+    password validators as any password is."""
+
+    full_name = forms.CharField(label="Your name", max_length=200)
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="The same password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            # The validators compare the password with the person's name and address.
+            person = get_user_model()(email=self.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(first, person)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    def service_arguments(self) -> dict:
+        return {
+            "full_name": self.cleaned_data["full_name"],
+            "password": self.cleaned_data["password1"],
+        }

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from relationships import views
+from relationships import member_views, views
 
 organization_patterns = [
     path("", RedirectView.as_view(pattern_name="relationship-list"), name="organization-home"),
@@ -12,6 +12,19 @@ organization_patterns = [
     path("relationships/new/", views.relationship_create_view, name="relationship-create"),
     path("relationships/<int:pk>/", views.relationship_detail, name="relationship-detail"),
     path("switch/", views.organization_switch, name="organization-switch"),
+    path("members/", member_views.member_list, name="member-list"),
+    path("members/invite/", member_views.member_invite_view, name="member-invite"),
+    path("members/<int:pk>/unlock/", member_views.member_unlock_view, name="member-unlock"),
+    path(
+        "members/invitations/<int:pk>/resend/",
+        member_views.member_invitation_resend_view,
+        name="member-invitation-resend",
+    ),
+    path(
+        "members/invitations/<int:pk>/revoke/",
+        member_views.member_invitation_revoke_view,
+        name="member-invitation-revoke",
+    ),
 ]
 
 urlpatterns = [
@@ -40,6 +53,11 @@ urlpatterns = [
         "password/reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path(
+        "invitations/<str:token>/",
+        member_views.member_invitation_page,
+        name="member-invitation-page",
     ),
     path("o/<slug:org_slug>/", include(organization_patterns)),
 ]

@@ -2,8 +2,37 @@
 
 from __future__ import annotations
 
+from django import forms
+from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error, not "no filter"."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("Use true or false.", code="invalid") from None
+
+
+class BooleanFilter(filters.BooleanFilter):
+    """django-filter's ``BooleanFilter`` reads ``?archived=maybe`` as no filter at all, which
+    hides a client's mistake behind a list that looks right; this one refuses it (400)."""
+
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget turns an unknown value into "no value" before the field
+        # sees it; a plain input hands the field what the client sent.
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 class StrictSearchFilter(SearchFilter):

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django_filters import CharFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from cbrms.api.schema import ApiAutoSchema
+from cbrms.errors import ValidationFailed
 from cbrms.tenancy.api import TenantViewSet
 
 
@@ -39,6 +42,54 @@ class OrgViewSet(TenantViewSet):
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
+
+    def query_parameters(self) -> set[str]:
+        """The query parameters the action reads: a list's filters, search, ordering and page
+        controls, as the schema documents them; no other action reads any."""
+        if self.action != "list":
+            return set()
+        names: set[str] = set()
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            names |= set(filterset_class.base_filters)
+        for backend in self.filter_backends:
+            if issubclass(backend, SearchFilter) and getattr(self, "search_fields", None):
+                names.add(backend.search_param)
+            if issubclass(backend, OrderingFilter):
+                names.add(backend.ordering_param)
+        if self.pagination_class is not None:
+            paginator = self.pagination_class
+            names |= {paginator.cursor_query_param, paginator.page_size_query_param}
+        return names
+
+    def check_request(self, request) -> None:
+        """A query parameter the action does not read is refused (400), where DRF would ignore
+        it: ``?stag=3`` must not quietly answer the whole list as if it were filtered."""
+        unknown = sorted(set(request.query_params) - self.query_parameters())
+        filterset_class = getattr(self, "filterset_class", None)
+        if not unknown and filterset_class is not None and self.action == "list":
+            # A typed filter (a choice, a number, a boolean) left empty is no value of its
+            # type; django-filter would read it as "no filter".
+            typed = {
+                name
+                for name, field in filterset_class.base_filters.items()
+                if not isinstance(field, CharFilter)
+            }
+            empty = sorted(
+                name for name in typed if "" in request.query_params.getlist(name, [None])
+            )
+            if empty:
+                raise ValidationFailed(
+                    f"Empty filter(s): {', '.join(empty)}. Leave a filter out to not filter.",
+                    fields={name: ["Give a value, or leave the parameter out."] for name in empty},
+                )
+        if unknown:
+            known = ", ".join(sorted(self.query_parameters())) or "none"
+            raise ValidationFailed(
+                f"Unknown query parameter(s): {', '.join(unknown)}. This operation reads: {known}.",
+                code="unknown_parameter",
+                fields={name: ["Not a parameter of this operation."] for name in unknown},
+            )
 
     def output(self, instance, *, reload: bool = True) -> dict:
         """The read representation of ``instance``, re-read through the scope by default."""

@@ -219,6 +219,8 @@ CBRMS_TOKEN_DEFAULT_DAYS = env.int("CBRMS_TOKEN_DEFAULT_DAYS", default=90)
 CBRMS_BASE_URL = env.str("CBRMS_BASE_URL", default="http://localhost:8000").rstrip("/")
 # Evidence uploads: the largest file accepted (bytes); Django spools bigger uploads to disk.
 CBRMS_EVIDENCE_MAX_BYTES = env.int("CBRMS_EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# How long the link of an invitation to join an organization works (days); a resend renews it.
+CBRMS_MEMBER_INVITATION_DAYS = env.int("CBRMS_MEMBER_INVITATION_DAYS", default=7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Sign-in lockout (django-axes, see relationships/signin.py): this many failures within the

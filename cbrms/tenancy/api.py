@@ -106,6 +106,10 @@ class TenantViewSet(GenericViewSet):
                 acting_as(membership.organization, user=request.user, membership=membership)
             )
         super().initial(request, *args, **kwargs)
+        self.check_request(request)
+
+    def check_request(self, request) -> None:
+        """After the caller is known and allowed: refuse a request the action cannot read."""
 
     @property
     def organization(self):

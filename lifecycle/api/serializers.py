@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from cbrms.api.serializers import InputSerializer
 from cbrms.tenancy.api import ScopedRelatedField
 from lifecycle.models import (
     DecisionRecord,
@@ -60,7 +61,7 @@ class FrameworkSerializer(serializers.ModelSerializer):
         return catalog_latest(framework.catalog.profile).version
 
 
-class FrameworkUpdateSerializer(serializers.Serializer):
+class FrameworkUpdateSerializer(InputSerializer):
     member_quorum = serializers.IntegerField(min_value=0, max_value=10_000)
 
     def validate(self, attrs):
@@ -86,7 +87,7 @@ class NullableURLField(BlankAsNullMixin, serializers.URLField):
     pass
 
 
-class FrameworkUpgradeSerializer(serializers.Serializer):
+class FrameworkUpgradeSerializer(InputSerializer):
     version = serializers.CharField(
         required=False, help_text="Catalog version to move to; the newest when left out."
     )
@@ -138,7 +139,7 @@ class RequirementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RequirementUpdateSerializer(serializers.Serializer):
+class RequirementUpdateSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=RequirementStatus.choices, required=False)
     justification = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     owner = ScopedRelatedField(
@@ -190,7 +191,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         )
 
 
-class EvidenceCreateSerializer(serializers.Serializer):
+class EvidenceCreateSerializer(InputSerializer):
     requirement = ScopedRelatedField(model=Requirement)
     kind = serializers.ChoiceField(choices=EvidenceKind.choices)
     title = serializers.CharField(max_length=200)
@@ -201,7 +202,7 @@ class EvidenceCreateSerializer(serializers.Serializer):
     owner = ScopedRelatedField(model=Membership, required=False, allow_null=True)
 
 
-class EvidenceUpdateSerializer(serializers.Serializer):
+class EvidenceUpdateSerializer(InputSerializer):
     title = serializers.CharField(max_length=200, required=False)
     note = serializers.CharField(required=False, max_length=50_000)
     url = serializers.URLField(required=False, max_length=1000)
@@ -279,12 +280,12 @@ class GateSerializer(serializers.Serializer):
     )
 
 
-class GateCreateSerializer(serializers.Serializer):
+class GateCreateSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=GateKind.choices, default=GateKind.ADVANCE)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
-class GateDecisionSerializer(serializers.Serializer):
+class GateDecisionSerializer(InputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 

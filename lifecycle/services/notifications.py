@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 
+from cbrms.mail import send_once
 from lifecycle.models import DecisionRecord, GateApprover, RecordKind
 from lifecycle.services.gates import CLOSING_KINDS
-
-#: How long a job's sent emails are remembered, so that the job delivered again sends none twice.
-SENT_MEMORY_SECONDS = 14 * 24 * 3600
-
-
-def _send(messages: dict[str, tuple], *, job_id: str | None) -> int:
-    """Send ``messages`` ({recipient key: message}); within one job, each message once.
-
-    Jobs are acknowledged late: a worker lost after sending but before acknowledging has the
-    same job (same id) delivered again. ``cache.add`` claims each of the job's messages
-    atomically, so only one delivery sends it; a failed send releases its claims for the retry.
-    Called outside a job (``job_id`` None), it simply sends.
-    """
-    if job_id is None:
-        return send_mass_mail(list(messages.values()), fail_silently=False)
-    claims = {f"cbrms:sent:{job_id}:{key}": key for key in messages}
-    due = [claim for claim in claims if cache.add(claim, 1, SENT_MEMORY_SECONDS)]
-    try:
-        return send_mass_mail([messages[claims[c]] for c in due], fail_silently=False)
-    except Exception:
-        cache.delete_many(due)
-        raise
 
 
 def _gate(gate_id: int) -> DecisionRecord:
@@ -80,7 +57,7 @@ def gate_requested_notify(*, gate_id: int, job_id: str | None = None) -> int:
             settings.DEFAULT_FROM_EMAIL,
             [approver.membership.user.email],
         )
-    return _send(messages, job_id=job_id)
+    return send_once(messages, job_id=job_id)
 
 
 def gate_decided_notify(*, gate_id: int, job_id: str | None = None) -> int:
@@ -110,4 +87,4 @@ def gate_decided_notify(*, gate_id: int, job_id: str | None = None) -> int:
     subject = f"Stage gate {verdict}: {gate.relationship.name}, stage {gate.from_stage}"
     body = render_to_string("lifecycle/email/gate_decided.txt", context)
     message = (subject, body, settings.DEFAULT_FROM_EMAIL, [gate.actor_user.email])
-    return _send({f"user:{gate.actor_user_id}": message}, job_id=job_id)
+    return send_once({f"user:{gate.actor_user_id}": message}, job_id=job_id)

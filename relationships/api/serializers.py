@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cbrms.api.serializers import InputModelSerializer, InputSerializer
 from cbrms.tenancy.api import ScopedRelatedField
 from relationships.models import (
     ApiToken,
     FrameworkProfile,
+    MemberInvitation,
+    MemberInvitationStatus,
     Membership,
     Organization,
     Party,
@@ -59,7 +63,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrganizationUpdateSerializer(serializers.Serializer):
+class OrganizationUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, required=False)
     size_class = serializers.ChoiceField(choices=SizeClass.choices, required=False)
     sector = serializers.CharField(max_length=120, required=False, allow_blank=True)
@@ -94,13 +98,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         return lock_end(getattr(membership, "last_signin_failure", None))
 
 
-class MembershipCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=Role.choices)
-    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
-class MembershipUpdateSerializer(serializers.Serializer):
+class MembershipUpdateSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -114,6 +112,41 @@ class MemberSummarySerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["id", "email", "full_name"]
         read_only_fields = fields
+
+
+class MemberInvitationSerializer(serializers.ModelSerializer):
+    """An invitation to join the organization, as its admins see it. The link is never shown:
+    it goes to the invited address only."""
+
+    status = serializers.ChoiceField(choices=MemberInvitationStatus.choices, read_only=True)
+    invited_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MemberInvitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "sent_at",
+            "expires_at",
+            "accepted_at",
+            "declined_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MemberSummarySerializer(allow_null=True))
+    def get_invited_by(self, invitation) -> dict | None:
+        inviter = invitation.invited_by
+        return None if inviter is None else MemberSummarySerializer(inviter).data
+
+
+class MemberInvitationCreateSerializer(InputSerializer):
+    email = serializers.EmailField(help_text="Where the invitation goes; the person's login.")
+    role = serializers.ChoiceField(choices=Role.choices, help_text="The role they will hold.")
 
 
 # --- relationships and parties -----------------------------------------------------------
@@ -182,7 +215,7 @@ class RelationshipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RelationshipCreateSerializer(serializers.Serializer):
+class RelationshipCreateSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     type = serializers.ChoiceField(choices=RelationshipType.choices)
@@ -200,7 +233,7 @@ class RelationshipCreateSerializer(serializers.Serializer):
     member_directory_visible = serializers.BooleanField(required=False, default=False)
 
 
-class RelationshipUpdateSerializer(serializers.ModelSerializer):
+class RelationshipUpdateSerializer(InputModelSerializer):
     class Meta:
         model = Relationship
         fields = ["name", "description", "type", "framework_profile", "member_directory_visible"]
@@ -229,7 +262,7 @@ class PartySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PartyInviteSerializer(serializers.Serializer):
+class PartyInviteSerializer(InputSerializer):
     organization = serializers.SlugField(help_text="Slug of the organization to invite.")
     role = serializers.ChoiceField(
         choices=PartyRole.choices,
@@ -244,7 +277,7 @@ class PartyInviteSerializer(serializers.Serializer):
         return invitee
 
 
-class PartyUpdateSerializer(serializers.Serializer):
+class PartyUpdateSerializer(InputSerializer):
     ser = ScopedRelatedField(
         Membership,
         allow_null=True,
@@ -270,7 +303,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InvitationAcceptSerializer(serializers.Serializer):
+class InvitationAcceptSerializer(InputSerializer):
     ser = ScopedRelatedField(
         Membership,
         required=False,
@@ -323,14 +356,14 @@ class IssuedTokenSerializer(ApiTokenSerializer):
         return data
 
 
-class ApiTokenCreateSerializer(serializers.Serializer):
+class ApiTokenCreateSerializer(InputSerializer):
     name = serializers.CharField(max_length=100)
     expires_at = serializers.DateTimeField(
         required=False, help_text="At most 366 days ahead; 90 days from now by default."
     )
 
 
-class TokenObtainSerializer(serializers.Serializer):
+class TokenObtainSerializer(InputSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     organization = serializers.SlugField(help_text="Slug of the organization the token acts as.")

@@ -19,6 +19,9 @@ router.register(
 )
 router.register(f"{ORG}/invitations", views.InvitationViewSet, basename="invitation")
 router.register(f"{ORG}/members", views.MembershipViewSet, basename="membership")
+router.register(
+    f"{ORG}/member-invitations", views.MemberInvitationViewSet, basename="member-invitation"
+)
 router.register(f"{ORG}/tokens", views.ApiTokenViewSet, basename="api-token")
 
 organization_detail = views.OrganizationViewSet.as_view(

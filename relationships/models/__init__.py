@@ -11,6 +11,7 @@ from relationships.models.choices import (
     SizeClass,
     Visibility,
 )
+from relationships.models.invitations import MemberInvitation, MemberInvitationStatus
 from relationships.models.organizations import Membership, Organization
 from relationships.models.relationships import Party, Relationship
 from relationships.models.tokens import ApiToken
@@ -20,6 +21,8 @@ __all__ = [
     "STAGE_NAMES",
     "ApiToken",
     "FrameworkProfile",
+    "MemberInvitation",
+    "MemberInvitationStatus",
     "Membership",
     "Organization",
     "Party",

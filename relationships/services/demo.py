@@ -430,8 +430,7 @@ def _ensure_organizations(state: _State, result: DemoSeedResult) -> None:
                     organization=organization,
                     email=email,
                     role=LOGIN_ROLES[login],
-                    full_name=full_name,
-                    notify=False,  # demo people have the published password; no emails
+                    full_name=full_name,  # demo people get the published password: no invitation
                 )
                 state.memberships.add((demo.slug, email))
                 result.created["memberships"] += 1

@@ -44,17 +44,13 @@ def organization_update(*, organization: Organization, **changes) -> Organizatio
 
 @transaction.atomic
 def membership_add(
-    *,
-    organization: Organization,
-    email: str,
-    role: str,
-    full_name: str = "",
-    notify: bool = True,
+    *, organization: Organization, email: str, role: str, full_name: str = ""
 ) -> Membership:
-    """Add a person to the organization, creating their user (with no password) if new.
+    """Make the person with ``email`` a member at once, creating their user (no password).
 
-    Once committed, the person is emailed (``notify_member_added``); a user without a password
-    gets a link to set one. ``notify=False`` is for the demo seed, whose people have a password.
+    For the demo seed and for setting up an organization's first people by hand. People join
+    an existing organization by accepting an invitation (``members.member_invite``), never by
+    being added without their answer.
     """
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).first()
@@ -62,20 +58,11 @@ def membership_add(
         user = User.objects.create_user(email=email, password=None, full_name=full_name)
     try:
         with transaction.atomic():
-            membership = Membership.objects.unscoped().create(
+            return Membership.objects.unscoped().create(
                 user=user, organization=organization, role=role
             )
     except IntegrityError:
         raise Conflict(f"{email} is already a member.", code="already_member") from None
-    if notify:
-        from relationships.tasks import notify_member_added
-
-        transaction.on_commit(
-            lambda: notify_member_added.delay(
-                organization_id=organization.pk, membership_id=membership.pk
-            )
-        )
-    return membership
 
 
 def _ensure_admin_remains(membership: Membership) -> None:

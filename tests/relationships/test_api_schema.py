@@ -14,8 +14,12 @@ ORG = "/api/v1/orgs/{org_slug}"
 EXPECTED = {
     "/api/v1/auth/token/": {"post"},
     f"{ORG}/": {"get", "patch"},
-    f"{ORG}/members/": {"get", "post"},
+    f"{ORG}/members/": {"get"},
     f"{ORG}/members/{{id}}/": {"get", "put", "patch", "delete"},
+    f"{ORG}/members/{{id}}/unlock/": {"post"},
+    f"{ORG}/member-invitations/": {"get", "post"},
+    f"{ORG}/member-invitations/{{id}}/": {"get", "delete"},
+    f"{ORG}/member-invitations/{{id}}/resend/": {"post"},
     f"{ORG}/relationships/": {"get", "post"},
     f"{ORG}/relationships/{{id}}/": {"get", "put", "patch", "delete"},
     f"{ORG}/relationships/{{id}}/restore/": {"post"},
@@ -62,7 +66,7 @@ def test_errors_and_examples_are_described(schema):
     }
     for path in (
         f"{ORG}/relationships/",
-        f"{ORG}/members/",
+        f"{ORG}/member-invitations/",
         f"{ORG}/tokens/",
         "/api/v1/auth/token/",
     ):

@@ -1,23 +1,21 @@
-"""Passwords in the browser: change one, reset a forgotten one, set the first one when invited."""
+"""Passwords in the browser: change one, reset a forgotten one, set one never set.
+
+Invited people set their first password on the invitation page (test_member_invitations.py).
+"""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from celery.signals import task_prerun
-from django.contrib.auth.hashers import check_password
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from cbrms.celery import app as celery_app
-from cbrms.tenancy.context import acting_as
-from relationships.models import Role, User
-from relationships.services.notifications import member_added_notify
-from relationships.services.organizations import membership_add
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+from relationships.models import User
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -208,85 +206,3 @@ def test_someone_who_never_set_a_password_can_ask_for_a_link(db):
     assert email.subject == "Set your CBRMS password"
     set_password_through(link_in(email.body))
     assert can_log_in(user.email, NEW_PASSWORD)
-
-
-# --- the invitation of a new member ------------------------------------------------------------
-
-
-def test_a_new_member_is_invited_with_a_link_to_set_their_password(db):
-    organization = OrganizationFactory(name="Smith & O'Brien Ltd", slug="smith-obrien")
-    membership = membership_add(
-        organization=organization, email="Grace@Example.test", role=Role.EXECUTIVE
-    )
-    assert not membership.user.has_usable_password()
-    with acting_as(organization):
-        assert member_added_notify(membership_id=membership.pk) == 1
-
-    [email] = mail.outbox
-    assert email.to == ["grace@example.test"]
-    assert email.subject == "You were added to Smith & O'Brien Ltd on CBRMS"
-    # Plain text: the name is as typed, not HTML-escaped.
-    assert "Smith & O'Brien Ltd added you to CBRMS with the role Executive." in email.body
-    assert f"{BASE_URL}/o/smith-obrien/" in email.body
-
-    client = Client()
-    page = client.get(link_in(email.body), follow=True)
-    assert "Set your password" in page.text
-    set_password_through(link_in(email.body))
-    assert can_log_in("grace@example.test", NEW_PASSWORD)
-
-
-def test_an_existing_user_with_a_password_is_told_without_a_link(world):
-    existing = UserFactory(email="known@example.test")
-    membership = membership_add(organization=world.own, email=existing.email, role=Role.VIEWER)
-    with acting_as(world.own):
-        member_added_notify(membership_id=membership.pk)
-
-    [email] = mail.outbox
-    assert "with the role Viewer" in email.body
-    assert "/password/reset/" not in email.body
-    assert f"{BASE_URL}/o/{world.own.slug}/" in email.body
-    existing.refresh_from_db()
-    assert check_password(PASSWORD, existing.password)  # untouched
-
-
-def test_no_invitation_when_the_membership_is_gone_before_the_email(world):
-    membership = membership_add(organization=world.own, email="gone@example.test", role="viewer")
-    membership_id = membership.pk
-    membership.delete()
-    with acting_as(world.own):
-        assert member_added_notify(membership_id=membership_id) == 0
-    assert mail.outbox == []
-
-
-def test_adding_a_member_enqueues_the_invitation_once_committed(
-    world, django_capture_on_commit_callbacks, celery_eager
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        membership = membership_add(
-            organization=world.own, email="lin@example.test", role=Role.CONTRIBUTOR
-        )
-    assert len(callbacks) == 1
-    assert mail.outbox == []  # nothing is sent before the transaction commits
-
-    started = []
-
-    def record(sender, task, kwargs, **extra):
-        started.append((task.name, kwargs))
-
-    task_prerun.connect(record, weak=False)
-    try:
-        callbacks[0]()  # what the commit runs; the task runs in this process (eager)
-    finally:
-        task_prerun.disconnect(record)
-
-    assert started == [
-        (
-            "relationships.tasks.notify_member_added",
-            {"organization_id": world.own.pk, "membership_id": membership.pk},
-        )
-    ]
-    [email] = mail.outbox
-    assert email.to == ["lin@example.test"]
-    assert "with the role Contributor" in email.body
-    assert "/password/reset/" in email.body

@@ -122,3 +122,25 @@ def test_every_operation_keeps_its_schema(case, demo, db):
         response = case.call()
         transaction.set_rollback(True)
     case.validate_response(response)
+
+
+def test_every_request_body_is_read_strictly():
+    """Every operation that reads a body reads it with an ``InputSerializer`` (text is text)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from cbrms.api.serializers import StrictTextMixin
+
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    checked = []
+    for path, path_regex, method, view in generator._get_paths_and_endpoints():
+        if method not in ("POST", "PUT", "PATCH"):
+            continue
+        view.schema.path, view.schema.path_regex, view.schema.method = path, path_regex, method
+        body = view.schema.get_request_serializer()
+        if body is None:
+            continue
+        body_class = body if isinstance(body, type) else type(body)
+        assert issubclass(body_class, StrictTextMixin), f"{method} {path}: {body_class.__name__}"
+        checked.append((method, path))
+    assert len(checked) >= 15, checked

@@ -464,6 +464,8 @@ def walk_api(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> None:
         if listed:
             for url in urls_for(scene, route, slug, []):
                 variants = query_variants(scene, name, url) if action == "list" else [""]
+                if getattr(view_class, "pagination_class", None) is None:  # no pages to size
+                    variants = [v for v in variants if "page_size" not in v]
                 for variant in variants:
                     walk_.walk_list(url + variant, name)
         if name in TYPED_DETAILS:

@@ -188,3 +188,49 @@ def test_evidence_sends_null_not_an_empty_url(world):
     client = api_client_for(manager)
     url = f"/api/v1/orgs/{world.own.slug}/relationships/{world.relationship.pk}/evidence/{note.pk}/"
     assert client.get(url).json()["url"] is None
+
+
+# --- strict reading: a client's mistake is an error, not a silently different answer -----------
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(admin, base, world):
+    body = assert_json_error(
+        admin.get(f"{base}/relationships/", {"stag": "3"}), 400, "unknown_parameter"
+    )
+    assert body["fields"] == {"stag": ["Not a parameter of this operation."]}
+    assert "stage" in body["message"]  # what the operation does read
+    detail = f"{base}/relationships/{world.relationship.pk}/"
+    assert_json_error(admin.get(detail, {"page_size": "5"}), 400, "unknown_parameter")
+    assert admin.get(f"{base}/relationships/", {"stage": "1", "page_size": "5"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["maybe", "null", "-3", "yes please"])
+def test_a_boolean_filter_refuses_what_is_not_true_or_false(admin, base, value):
+    body = assert_json_error(
+        admin.get(f"{base}/relationships/", {"archived": value}), 400, "validation_error"
+    )
+    assert "archived" in body["fields"]
+
+
+@pytest.mark.parametrize("value", ["true", "false", "1", "0", "TRUE"])
+def test_a_boolean_filter_reads_true_and_false(admin, base, value):
+    assert admin.get(f"{base}/relationships/", {"archived": value}).status_code == 200
+
+
+@pytest.mark.parametrize("value", [12, 1.5, True, ["a"], {"a": 1}])
+def test_a_text_field_takes_text_only(admin, base, world, value):
+    url = f"{base}/relationships/{world.relationship.pk}/"
+    body = assert_json_error(
+        admin.patch(url, {"description": value}, format="json"), 400, "validation_error"
+    )
+    assert "description" in body["fields"]
+
+
+@pytest.mark.parametrize("param", ["status", "type", "stage", "archived"])
+def test_an_empty_typed_filter_is_refused(admin, base, param):
+    body = assert_json_error(admin.get(f"{base}/relationships/?{param}="), 400, "validation_error")
+    assert param in body["fields"]
+
+
+def test_an_empty_text_filter_means_no_filter(admin, base):
+    assert admin.get(f"{base}/relationships/?search=&partner=").status_code == 200

@@ -9,6 +9,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cbrms.api.filters import BooleanFilter
 from cbrms.api.pagination import CursorPagination
 from cbrms.api.schema import CONFLICT
 from cbrms.api.viewsets import OrgViewSet, UpdateMixin
@@ -121,7 +122,7 @@ class RequirementFilterSet(filters.FilterSet):
     stage = filters.NumberFilter()
     status = filters.MultipleChoiceFilter(choices=RequirementStatus.choices)
     visibility = filters.ChoiceFilter(choices=Visibility.choices)
-    mandatory = filters.BooleanFilter(field_name="item__mandatory")
+    mandatory = BooleanFilter(field_name="item__mandatory")
 
     class Meta:
         model = Requirement

@@ -1,6 +1,10 @@
 """View sets of the relationships API, one module per resource family."""
 
-from relationships.api.views.organizations import MembershipViewSet, OrganizationViewSet
+from relationships.api.views.organizations import (
+    MemberInvitationViewSet,
+    MembershipViewSet,
+    OrganizationViewSet,
+)
 from relationships.api.views.parties import InvitationViewSet, PartyViewSet
 from relationships.api.views.relationships import RelationshipViewSet
 from relationships.api.views.tokens import ApiTokenViewSet, TokenObtainView
@@ -8,6 +12,7 @@ from relationships.api.views.tokens import ApiTokenViewSet, TokenObtainView
 __all__ = [
     "ApiTokenViewSet",
     "InvitationViewSet",
+    "MemberInvitationViewSet",
     "MembershipViewSet",
     "OrganizationViewSet",
     "PartyViewSet",

@@ -13,17 +13,22 @@ from cbrms.api.schema import CONFLICT
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
 from relationships import signin
 from relationships.api.serializers import (
-    MembershipCreateSerializer,
+    MemberInvitationCreateSerializer,
+    MemberInvitationSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
     OrganizationSerializer,
     OrganizationUpdateSerializer,
 )
 from relationships.filtersets import MembershipFilterSet
-from relationships.models import Membership, Organization
+from relationships.models import MemberInvitation, Membership, Organization
 from relationships.roles import Capability
+from relationships.services.members import (
+    member_invitation_resend,
+    member_invitation_revoke,
+    member_invite,
+)
 from relationships.services.organizations import (
-    membership_add,
     membership_change_role,
     membership_remove,
     organization_update,
@@ -56,9 +61,9 @@ class OrganizationViewSet(mixins.RetrieveModelMixin, UpdateMixin, OrgViewSet):
         return organization_update(organization=serializer.instance, **serializer.validated_data)
 
 
-MEMBER_EXAMPLE = OpenApiExample(
-    "Add a relationship manager",
-    value={"email": "ada@example.com", "role": "relationship_manager", "full_name": "Ada Park"},
+INVITATION_EXAMPLE = OpenApiExample(
+    "Invite a relationship manager",
+    value={"email": "ada@example.com", "role": "relationship_manager"},
     request_only=True,
 )
 
@@ -66,15 +71,6 @@ MEMBER_EXAMPLE = OpenApiExample(
 @extend_schema_view(
     list=extend_schema(summary="List members", description="Every member, whatever their role."),
     retrieve=extend_schema(summary="Get a member"),
-    create=extend_schema(
-        summary="Add a member (admins)",
-        description=(
-            "Adds the person with this email, creating their user (without a password) when "
-            "they are new to CBRMS. `already_member` (409) if they are a member already."
-        ),
-        examples=[MEMBER_EXAMPLE],
-        responses={201: MembershipSerializer, 409: CONFLICT},
-    ),
     update=extend_schema(
         summary="Change a member's role (admins)",
         responses={200: MembershipSerializer, 409: CONFLICT},
@@ -105,24 +101,24 @@ MEMBER_EXAMPLE = OpenApiExample(
 class MembershipViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
-    CreateMixin,
     UpdateMixin,
     DestroyMixin,
     OrgViewSet,
 ):
-    """``/api/v1/orgs/{org_slug}/members/``: who works in the organization, and their role."""
+    """``/api/v1/orgs/{org_slug}/members/``: who works in the organization, and their role.
+
+    People join by accepting an invitation (``member-invitations/``), not by being added.
+    """
 
     model = Membership
     serializer_class = MembershipSerializer
     input_serializers = {
-        "create": MembershipCreateSerializer,
         "update": MembershipUpdateSerializer,
         "partial_update": MembershipUpdateSerializer,
     }
     capabilities = {
         "list": Capability.MEMBERS_VIEW,
         "retrieve": Capability.MEMBERS_VIEW,
-        "create": Capability.MEMBERS_MANAGE,
         "update": Capability.MEMBERS_MANAGE,
         "partial_update": Capability.MEMBERS_MANAGE,
         "destroy": Capability.MEMBERS_MANAGE,
@@ -143,9 +139,6 @@ class MembershipViewSet(
         signin.account_unlock(email=membership.user.email, by=request.user.email)
         return Response(self.output(membership))
 
-    def create_object(self, serializer):
-        return membership_add(organization=self.organization, **serializer.validated_data)
-
     def update_object(self, serializer):
         return membership_change_role(
             membership=serializer.instance, role=serializer.validated_data["role"]
@@ -153,3 +146,71 @@ class MembershipViewSet(
 
     def destroy_object(self, instance):
         membership_remove(membership=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List invitations to join (admins)",
+        description="Every invitation the organization sent, newest first, with its status.",
+    ),
+    retrieve=extend_schema(summary="Get an invitation to join (admins)"),
+    create=extend_schema(
+        summary="Invite a person to join (admins)",
+        description=(
+            "Emails the address a link to accept or decline; nobody becomes a member without "
+            "accepting. The answer is the same whether the address has a CBRMS account or "
+            "not. `already_member` (409): the address belongs to a member; `already_invited` "
+            "(409): an invitation to it is open (resend or revoke that one)."
+        ),
+        examples=[INVITATION_EXAMPLE],
+        responses={201: MemberInvitationSerializer, 409: CONFLICT},
+    ),
+    destroy=extend_schema(
+        summary="Revoke an invitation to join (admins)",
+        description=(
+            "Its link stops working at once; it stays listed as `revoked`. "
+            "`invitation_closed` (409) once accepted, declined or revoked."
+        ),
+        responses={204: None, 409: CONFLICT},
+    ),
+    resend=extend_schema(
+        summary="Send an invitation again (admins)",
+        description=(
+            "A new link (the previous one stops working) and a new expiry; also for an "
+            "expired invitation. `invitation_closed` (409) once accepted, declined or revoked."
+        ),
+        request=None,
+        responses={200: MemberInvitationSerializer, 409: CONFLICT},
+    ),
+)
+class MemberInvitationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, DestroyMixin, OrgViewSet
+):
+    """``/api/v1/orgs/{org_slug}/member-invitations/``: how people are asked to join."""
+
+    model = MemberInvitation
+    serializer_class = MemberInvitationSerializer
+    input_serializers = {"create": MemberInvitationCreateSerializer}
+    capabilities = {
+        "list": Capability.MEMBERS_MANAGE,
+        "retrieve": Capability.MEMBERS_MANAGE,
+        "create": Capability.MEMBERS_MANAGE,
+        "destroy": Capability.MEMBERS_MANAGE,
+        "resend": Capability.MEMBERS_MANAGE,
+    }
+
+    def narrow_queryset(self, queryset):
+        return queryset.select_related("invited_by__user")
+
+    def create_object(self, serializer):
+        return member_invite(
+            organization=self.organization, invited_by=self.membership, **serializer.validated_data
+        )
+
+    def destroy_object(self, instance):
+        member_invitation_revoke(invitation=instance)
+
+    @action(detail=True, methods=["post"])
+    def resend(self, request, *args, **kwargs):
+        invitation = member_invitation_resend(invitation=self.get_object())
+        return Response(self.output(invitation))
