@@ -28,10 +28,15 @@ from lifecycle.models import (
     RequirementStatus,
     StageState,
 )
-from lifecycle.selectors.gates import gate_state, stage_overview, with_gate_details
+from lifecycle.selectors.gates import (
+    gate_state,
+    ledger_verification,
+    stage_overview,
+    with_gate_details,
+)
 from lifecycle.services.approvers import LAST_INTERNAL_STAGE, approval_rule
 from lifecycle.services.gates import CLOSING_KINDS, gate_requester_check
-from lifecycle.services.ledger import chain_verify
+from relationships.disclosure import request_disclosure
 from relationships.models import STAGE_NAMES, Relationship, RelationshipStatus, Visibility
 from relationships.roles import Capability, role_can
 
@@ -138,7 +143,7 @@ def checklist_requirements(relationship: Relationship, stage: int, *, pk: int | 
         Requirement.objects.filter(
             relationship=relationship, stage=stage, item__catalog_id=_catalog_id(relationship)
         )
-        .select_related("item", "owner__user", "organization")
+        .select_related("item", "owner__user", "owner__organization", "organization")
         .prefetch_related(
             Prefetch(
                 "evidence",
@@ -225,6 +230,9 @@ class PendingGate:
     quorum_pool: list[ApproverRow] = field(default_factory=list)
     quorum: int = 0
     quorum_approved: int = 0
+    #: The members' SERs other than the acting organization's are not shown to it (an
+    #: ecosystem whose member directory is closed): it sees the quorum, not who makes it.
+    pool_undisclosed: bool = False
     evidence: list[EvidenceRow] = field(default_factory=list)
     status_changes: list[dict] = field(default_factory=list)
     my_decision: DecisionRecord | None = None
@@ -239,7 +247,7 @@ def _visible_pending_gate(relationship: Relationship) -> DecisionRecord | None:
     return (
         with_gate_details(DecisionRecord.objects.filter(relationship=relationship))
         .exclude(entries__kind__in=CLOSING_KINDS)
-        .order_by("-sequence")
+        .order_by("-id")
         .first()
     )
 
@@ -328,6 +336,7 @@ def _pending_gate(request: HttpRequest, relationship: Relationship) -> PendingGa
         for row in pending.quorum_pool
         if row.decision and row.decision.kind == RecordKind.APPROVED
     )
+    pending.pool_undisclosed = relationship.pk in request_disclosure(request).closed
     pending.evidence = _evidence_rows(relationship, gate)
     pending.status_changes = _status_changes(relationship, gate)
     return pending
@@ -414,16 +423,14 @@ def gate_panel_context(
 def decision_record_context(relationship: Relationship) -> dict:
     entries = DecisionRecord.objects.filter(relationship=relationship)
     shown = list(
-        entries.select_related("actor_user", "organization").order_by("-sequence")[
-            :LEDGER_ENTRIES_SHOWN
-        ]
+        entries.select_related("actor_user", "organization").order_by("-id")[:LEDGER_ENTRIES_SHOWN]
     )
     total = len(shown) if len(shown) < LEDGER_ENTRIES_SHOWN else entries.count()
     return {
         "ledger_entries": shown,
         "ledger_total": total,
         "ledger_hidden": total - len(shown),
-        "chain": chain_verify(relationship_id=relationship.pk),
+        "chain": ledger_verification(relationship),
     }
 
 
@@ -431,6 +438,7 @@ def decision_record_context(relationship: Relationship) -> dict:
 
 
 def workspace_context(request: HttpRequest, relationship: Relationship) -> dict:
+    request_disclosure(request)  # read once, up front: the panels name organizations and people
     stage = selected_stage(request, relationship)
     gate_panel = gate_panel_context(request, relationship)
     return {

@@ -7,10 +7,12 @@ from rest_framework import serializers
 
 from governance.filtersets import object_type_of
 from governance.models import AuditEvent
+from relationships.api.disclosure import HIDDEN_NOTE
+from relationships.disclosure import request_disclosure
 
 
 class AuditActorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True, help_text="User id; null if unnamed.")
     email = serializers.EmailField(allow_null=True)
 
 
@@ -24,10 +26,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField()
     relationship = serializers.IntegerField(source="relationship_id", allow_null=True)
     actor = serializers.SerializerMethodField()
-    acting_organization = serializers.SlugField(
-        source="acting_organization_slug",
-        allow_null=True,
-        help_text="Slug of the organization the change was made as.",
+    acting_organization = serializers.SerializerMethodField(
+        help_text=f"Slug of the organization the change was made as. {HIDDEN_NOTE}"
     )
     changes = serializers.JSONField(help_text="Column -> [old value, new value].")
 
@@ -51,8 +51,20 @@ class AuditEventSerializer(serializers.ModelSerializer):
     def get_object_type(self, event: AuditEvent) -> str | None:
         return object_type_of(event.table)
 
+    def _hidden(self, event: AuditEvent) -> bool:
+        disclosure = request_disclosure(self.context["request"])
+        return disclosure.hides(event.acting_organization_id, event.relationship_id)
+
     @extend_schema_field(AuditActorSerializer(allow_null=True))
     def get_actor(self, event: AuditEvent) -> dict | None:
         if event.actor_user_id is None:
             return None
+        if self._hidden(event):
+            return {"id": None, "email": None}
         return {"id": event.actor_user_id, "email": event.actor_email}
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_acting_organization(self, event: AuditEvent) -> str | None:
+        if self._hidden(event):
+            return None
+        return event.acting_organization_slug

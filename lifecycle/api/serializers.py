@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cbrms.api.serializers import InputSerializer
@@ -18,14 +19,9 @@ from lifecycle.models import (
     RequirementStatus,
     StageState,
 )
+from relationships.api.disclosure import DisclosedMemberField, DisclosedOrganizationField
+from relationships.disclosure import request_disclosure
 from relationships.models import Membership
-
-
-class MemberRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    email = serializers.EmailField(source="user.email")
-    full_name = serializers.CharField(source="user.full_name")
-    organization = serializers.CharField(source="organization.slug")
 
 
 class StageSerializer(serializers.Serializer):
@@ -108,8 +104,8 @@ class RequirementSerializer(serializers.ModelSerializer):
     guidance = serializers.CharField(source="item.guidance", read_only=True)
     mandatory = serializers.BooleanField(source="item.mandatory", read_only=True)
     expected_evidence = serializers.CharField(source="item.evidence", read_only=True)
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    owner = MemberRefSerializer(read_only=True, allow_null=True)
+    organization = DisclosedOrganizationField()
+    owner = DisclosedMemberField(membership_attr="owner")
     evidence_count = serializers.IntegerField(read_only=True)
     retired = serializers.BooleanField(
         read_only=True,
@@ -152,8 +148,8 @@ class RequirementUpdateSerializer(InputSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    owner = MemberRefSerializer(read_only=True, allow_null=True)
+    organization = DisclosedOrganizationField()
+    owner = DisclosedMemberField(membership_attr="owner")
     url = NullableURLField(read_only=True, allow_null=True, help_text="Links only.")
     download_url = serializers.SerializerMethodField()
 
@@ -210,9 +206,23 @@ class EvidenceUpdateSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=EvidenceStatus.choices, required=False)
 
 
+class LedgerActorSerializer(serializers.Serializer):
+    membership = serializers.IntegerField(allow_null=True)
+    email = serializers.EmailField(allow_null=True)
+    full_name = serializers.CharField()
+
+
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization = DisclosedOrganizationField()
     actor = serializers.SerializerMethodField()
+    chain = serializers.CharField(
+        read_only=True,
+        help_text=(
+            "The chain the entry is sealed in: `joint` (every party), `internal:<organization "
+            "id>` (your own decisions), or `member:<organization id>` (an ecosystem member's). "
+            "`sequence` counts within it."
+        ),
+    )
     gate_kind = NullableChoiceField(
         choices=GateKind.choices,
         read_only=True,
@@ -224,6 +234,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         model = DecisionRecord
         fields = [
             "id",
+            "chain",
             "sequence",
             "kind",
             "gate",
@@ -240,11 +251,18 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(LedgerActorSerializer(allow_null=True))
     def get_actor(self, record) -> dict | None:
-        user = record.actor_user
-        if user is None:
+        person = request_disclosure(self.context["request"]).person_by_user(
+            record.actor_user, record.actor_id, record.organization_id, record.relationship_id
+        )
+        if person is None:
             return None
-        return {"membership": record.actor_id, "email": user.email, "full_name": user.full_name}
+        return {
+            "membership": person.membership,
+            "email": person.email,
+            "full_name": person.full_name,
+        }
 
 
 class ApproverSerializer(serializers.Serializer):
@@ -289,11 +307,26 @@ class GateDecisionSerializer(InputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
-class ChainSerializer(serializers.Serializer):
+class ChainResultSerializer(serializers.Serializer):
+    chain = serializers.CharField(
+        help_text="joint, internal:<organization id> (yours) or member:<organization id>."
+    )
     verified = serializers.BooleanField()
-    records = serializers.IntegerField(help_text="Entries of the ledger you can see.")
-    broken_at = serializers.IntegerField(allow_null=True)
+    records = serializers.IntegerField(help_text="Entries in the chain.")
+    broken_at = serializers.IntegerField(
+        allow_null=True, help_text="Sequence of the first entry that fails, in this chain."
+    )
     reason = serializers.CharField(allow_blank=True)
+
+
+class ChainSerializer(serializers.Serializer):
+    verified = serializers.BooleanField(help_text="Every chain you read is intact.")
+    records = serializers.IntegerField(help_text="Entries of the chains you read.")
+    broken_at = serializers.IntegerField(
+        allow_null=True, help_text="Where the first broken chain breaks (see `chains`)."
+    )
+    reason = serializers.CharField(allow_blank=True)
+    chains = ChainResultSerializer(many=True)
 
 
 class InboxEntrySerializer(serializers.Serializer):

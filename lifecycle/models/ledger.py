@@ -1,8 +1,9 @@
 """The decision ledger: stage gates, approvals and their outcomes, append-only and hash-chained.
 
-Every entry holds the hash of the previous entry of the same relationship, and its own hash over
-its content and that previous hash. A trigger refuses UPDATE and DELETE, so the application
-cannot rewrite the record; ``manage.py verify_decisions`` detects any edit made behind its back.
+A relationship's ledger is one chain per audience (``lifecycle.services.ledger``): every entry
+holds the hash of the previous entry of its chain, and its own hash over its content and that
+previous hash. A trigger refuses UPDATE and DELETE, so the application cannot rewrite the
+record; ``manage.py verify_decisions`` detects any edit made behind its back.
 """
 
 from __future__ import annotations
@@ -10,26 +11,24 @@ from __future__ import annotations
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Cast, Concat
 
 from cbrms.tenancy.managers import ScopedManager
 from lifecycle.models.choices import ApproverPool, GateKind, RecordKind
+from relationships.disclosure import may_name_q
 from relationships.models import Membership, Organization, Relationship, Visibility
 
 GENESIS_HASH = "0" * 64
 
 
 def ledger_q(organization: Organization) -> Q:
-    """Ledger rows ``organization`` may see: the workspace rule, and in an ecosystem whose member
-    directory is closed, nothing that names another member (its approvals, its SER's seat)."""
-    from cbrms.tenancy.selectors import directory_relationship_ids, workspace_q
+    """Ledger rows ``organization`` may see: the workspace rule, and only rows naming an
+    organization it may be told of (``relationships.disclosure``): in an ecosystem whose member
+    directory is closed, another member's approvals and SER seat are not there for it."""
+    from cbrms.tenancy.selectors import workspace_q
 
-    names_no_other_member = (
-        Q(organization=organization)
-        | Q(organization_id=models.F("relationship__lead_organization_id"))
-        | Q(relationship_id__in=directory_relationship_ids(organization))
-    )
-    return workspace_q(organization) & names_no_other_member
+    return workspace_q(organization) & may_name_q(organization)
 
 
 _append_only = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
@@ -55,7 +54,11 @@ class DecisionRecord(models.Model):
     relationship = models.ForeignKey(
         Relationship, on_delete=models.PROTECT, related_name="decision_records"
     )
-    sequence = models.PositiveIntegerField()
+    chain = models.CharField(
+        max_length=40,
+        help_text="The audience's chain: joint, internal:<organization>, member:<organization>.",
+    )
+    sequence = models.PositiveIntegerField(help_text="Position in its chain, from 1.")
     kind = models.CharField(max_length=20, choices=RecordKind.choices)
     gate = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
@@ -78,17 +81,33 @@ class DecisionRecord(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The entry's place in the relationship's single chain, for entries sealed before the
+    # ledger had one chain per audience (migration 0004); null (not "") for later ones, and
+    # sealed as such: ``legacy_hash`` is part of every entry's digest.
+    legacy_sequence = models.PositiveIntegerField(null=True, blank=True)
+    legacy_prev_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    legacy_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     objects = ScopedManager()
 
     class Meta:
-        ordering = ["relationship_id", "sequence"]
+        ordering = ["relationship_id", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["relationship", "sequence"], name="decision_record_sequence"
+                fields=["relationship", "chain", "sequence"], name="decision_record_sequence"
             ),
             models.UniqueConstraint(
-                fields=["relationship", "prev_hash"], name="decision_record_no_fork"
+                fields=["relationship", "chain", "prev_hash"], name="decision_record_no_fork"
+            ),
+            models.CheckConstraint(
+                condition=Q(chain="joint") | Q(chain__regex=r"^(internal|member):[0-9]+$"),
+                name="decision_record_chain_form",
+            ),
+            # An internal entry is in its organization's own chain.
+            models.CheckConstraint(
+                condition=~Q(visibility="internal")
+                | Q(chain=Concat(Value("internal:"), Cast("organization_id", models.TextField()))),
+                name="decision_record_internal_chain",
             ),
             models.CheckConstraint(
                 condition=Q(kind=RecordKind.GATE_REQUESTED, gate__isnull=True)
@@ -110,7 +129,7 @@ class DecisionRecord(models.Model):
         triggers = [_append_only, _no_truncate]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.kind} ({self.relationship_id})"
+        return f"{self.chain} #{self.sequence} {self.kind} ({self.relationship_id})"
 
     @classmethod
     def scope_queryset(cls, queryset, organization):

@@ -26,6 +26,7 @@ from lifecycle.services.gates import (
     gate_snapshots,
     snapshot_is_stale,
 )
+from lifecycle.services.ledger import JOINT_CHAIN, ChainVerification, chain_verify
 from relationships.models import (
     STAGE_NAMES,
     Membership,
@@ -36,23 +37,44 @@ from relationships.models import (
 DECISION_KINDS = (RecordKind.APPROVED, RecordKind.REJECTED)
 
 
+def ledger_verification(relationship: Relationship) -> ChainVerification:
+    """The chains of ``relationship``'s ledger the acting organization reads, recomputed.
+
+    Each chain is read whole or not at all (``relationships.disclosure``), so the chains of the
+    entries it sees are the ones it may verify; the others are no part of the answer.
+    """
+    chains = (
+        DecisionRecord.objects.filter(relationship=relationship)
+        .order_by()
+        .values_list("chain", flat=True)
+        .distinct()
+    )
+    ordered = sorted(set(chains), key=lambda chain: (chain != JOINT_CHAIN, chain))
+    return chain_verify(relationship_id=relationship.pk, chains=ordered)
+
+
 def with_gate_details(queryset: QuerySet) -> QuerySet:
-    """Gates of ``queryset`` (scoped) with what is needed to show their state."""
+    """Gates of ``queryset`` (scoped) with what is needed to show their state.
+
+    Their entries and approvers come through the same scope: a member of a closed ecosystem
+    gets no row that names another member (``relationships.disclosure``), and a gate's status
+    is read off its closing entry, which is the orchestrator's.
+    """
     return (
         queryset.filter(kind=RecordKind.GATE_REQUESTED)
         .select_related("actor_user", "organization", "relationship")
         .prefetch_related(
             Prefetch(
                 "entries",
-                queryset=DecisionRecord.objects.unscoped()
-                .select_related("actor_user", "organization")
-                .order_by("sequence"),
+                queryset=DecisionRecord.objects.select_related(
+                    "actor_user", "organization"
+                ).order_by("id"),
                 to_attr="ledger_entries",
             ),
             Prefetch(
                 "approvers",
-                queryset=GateApprover.objects.unscoped().select_related(
-                    "organization", "membership__user"
+                queryset=GateApprover.objects.select_related(
+                    "organization", "membership__user", "membership__organization"
                 ),
                 to_attr="approver_list",
             ),
@@ -71,7 +93,7 @@ def gate_state(gate: DecisionRecord) -> GateState:
     """Read a gate's state off its ledger entries (``with_gate_details`` prefetches them)."""
     entries = getattr(gate, "ledger_entries", None)
     if entries is None:
-        entries = list(DecisionRecord.objects.unscoped().filter(gate=gate).order_by("sequence"))
+        entries = list(DecisionRecord.objects.unscoped().filter(gate=gate).order_by("id"))
     decisions = [e for e in entries if e.kind in DECISION_KINDS]
     closing = next((e for e in entries if e.kind in CLOSING_KINDS), None)
     if closing is None:
@@ -167,9 +189,9 @@ def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
         .filter(
             relationship_id=OuterRef("gate__relationship_id"),
             kind__in=CLOSING_KINDS,
-            sequence__lt=OuterRef("gate__sequence"),
+            id__lt=OuterRef("gate_id"),  # ids follow the order of appending, across chains
         )
-        .order_by("-sequence")
+        .order_by("-id")
         .values("created_at")[:1]
     )
     slots = list(

@@ -97,7 +97,7 @@ def pending_gate(relationship: Relationship) -> DecisionRecord | None:
         DecisionRecord.objects.unscoped()
         .filter(relationship=relationship, kind=RecordKind.GATE_REQUESTED)
         .exclude(entries__kind__in=CLOSING_KINDS)
-        .order_by("-sequence")
+        .order_by("-id")
         .first()
     )
 

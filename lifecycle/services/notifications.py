@@ -74,7 +74,7 @@ def gate_decided_notify(*, gate_id: int, job_id: str | None = None) -> int:
         DecisionRecord.objects.unscoped()
         .filter(gate=gate, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
         .select_related("actor_user", "organization")
-        .order_by("sequence")
+        .order_by("id")
     )
     context = {
         "gate": gate,

@@ -79,7 +79,7 @@ def run_verify_decisions() -> tuple[CommandError | None, str, str]:
 
 
 def verify_through_the_api(world, relationship: Relationship, position: str = "partner") -> dict:
-    """Asked by a viewer: the verdict covers every entry, the details only what they see."""
+    """Asked by a viewer: the verdict covers the chains they read, and only those."""
     viewer = world.member(position, Role.VIEWER)
     response = api_client_for(viewer).get(
         f"/api/v1/orgs/{world.org(position).slug}/relationships/{relationship.pk}/decisions/verify/"
@@ -123,19 +123,24 @@ def test_the_orm_cannot_rewrite_or_delete_a_decision_either(decided):
 def test_an_intact_ledger_verifies_everywhere(decided, world):
     error, out, _ = run_verify_decisions()
     assert error is None
-    assert f"relationship {decided.pk}: 6 entries, chain intact" in out
+    assert f"relationship {decided.pk}: 6 entries, chains intact" in out
+    internal = f"internal:{world.own.pk}"
     assert verify_through_the_api(world, decided, "own") == {
         "verified": True,
         "records": 6,
         "broken_at": None,
         "reason": "",
+        "chains": [
+            {"chain": internal, "verified": True, "records": 6, "broken_at": None, "reason": ""}
+        ],
     }
-    # The partner gets the verdict on the lead's internal entries without learning of them.
+    # The lead's internal chain is no part of the partner's answer, not even by number.
     assert verify_through_the_api(world, decided) == {
         "verified": True,
         "records": 0,
         "broken_at": None,
         "reason": "",
+        "chains": [],
     }
 
 
@@ -159,12 +164,16 @@ def test_an_approval_edited_behind_the_applications_back_is_caught(decided, worl
 
     error, _, err = run_verify_decisions()
     assert isinstance(error, CommandError)
-    assert f"relationship {decided.pk}: BROKEN at entry {approval.sequence}" in err
+    assert (
+        f"relationship {decided.pk}: BROKEN in chain internal:{world.own.pk} "
+        f"at entry {approval.sequence}" in err
+    )
 
     shown = verify_through_the_api(world, decided, "own")
     assert (shown["verified"], shown["broken_at"]) == (False, approval.sequence)
+    # A chain the partner does not read tells it nothing, broken or not.
     shown = verify_through_the_api(world, decided)
-    assert (shown["verified"], shown["broken_at"]) == (False, None)  # an entry it cannot see
+    assert (shown["verified"], shown["broken_at"], shown["chains"]) == (True, None, [])
 
 
 def test_a_changed_payload_is_caught_too(decided):
@@ -199,4 +208,4 @@ def test_a_deleted_entry_in_the_middle_is_caught(decided, world):
 
     shown = verify_through_the_api(world, decided, "own")
     assert (shown["verified"], shown["broken_at"]) == (False, approval.sequence + 1)
-    assert verify_through_the_api(world, decided)["verified"] is False
+    assert verify_through_the_api(world, decided)["verified"] is True  # not its chain

@@ -98,7 +98,7 @@ def passed_gates(relationship: Relationship) -> list[DecisionRecord]:
         for outcome in DecisionRecord.objects.unscoped()
         .filter(relationship=relationship, kind=RecordKind.GATE_PASSED)
         .select_related("gate")
-        .order_by("sequence")
+        .order_by("id")
     ]
 
 

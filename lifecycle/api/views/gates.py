@@ -20,9 +20,14 @@ from lifecycle.api.serializers import (
 )
 from lifecycle.api.views.progress import RELATIONSHIP
 from lifecycle.models import DecisionRecord, GateApprover, GateKind
-from lifecycle.selectors.gates import approval_inbox, gate_state, with_gate_details
+from lifecycle.selectors.gates import (
+    approval_inbox,
+    gate_state,
+    ledger_verification,
+    with_gate_details,
+)
 from lifecycle.services.gates import gate_decide, gate_request
-from lifecycle.services.ledger import chain_verify
+from relationships.disclosure import Disclosure, request_disclosure
 from relationships.roles import Capability
 
 UNMET = error(
@@ -31,20 +36,26 @@ UNMET = error(
 )
 
 
-def _person(user, membership_id) -> dict | None:
-    if user is None:
+def requester(gate: DecisionRecord, disclosure: Disclosure) -> dict | None:
+    """Who requested ``gate``, as the acting organization may be told."""
+    person = disclosure.person_by_user(
+        gate.actor_user, gate.actor_id, gate.organization_id, gate.relationship_id
+    )
+    if person is None:
         return None
-    return {"membership": membership_id, "email": user.email, "full_name": user.full_name}
+    return {"membership": person.membership, "email": person.email, "full_name": person.full_name}
 
 
-def gate_representation(gate: DecisionRecord) -> dict:
+def gate_representation(gate: DecisionRecord, disclosure: Disclosure) -> dict:
     state = gate_state(gate)
     decided = {d.actor_id: d.kind for d in state.decisions}
-    approvers = getattr(gate, "approver_list", None) or list(
-        GateApprover.objects.unscoped()
-        .filter(gate=gate)
-        .select_related("organization", "membership__user")
-    )
+    approvers = getattr(gate, "approver_list", None)
+    if approvers is None:  # scoped: no approver the acting organization may not be told of
+        approvers = list(
+            GateApprover.objects.filter(gate=gate).select_related(
+                "organization", "membership__user"
+            )
+        )
     for approver in approvers:
         approver.decision = decided.get(approver.membership_id)
     return {
@@ -55,7 +66,7 @@ def gate_representation(gate: DecisionRecord) -> dict:
         "status": state.status,
         "stale": state.stale,
         "text": gate.text,
-        "requested_by": _person(gate.actor_user, gate.actor_id),
+        "requested_by": requester(gate, disclosure),
         "created_at": gate.created_at,
         "visibility": gate.visibility,
         "quorum": gate.payload.get("quorum", 0),
@@ -117,16 +128,24 @@ class GateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
     def narrow_queryset(self, queryset):
         return with_gate_details(queryset)
 
+    def _gates(self, gates, **kwargs) -> dict | list:
+        disclosure = request_disclosure(self.request)
+        context = self.get_serializer_context()
+        if kwargs.get("many"):
+            rows = [gate_representation(gate, disclosure) for gate in gates]
+        else:
+            rows = gate_representation(gates, disclosure)
+        return GateSerializer(rows, context=context, **kwargs).data
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        data = GateSerializer([gate_representation(g) for g in page], many=True).data
-        return self.get_paginated_response(data)
+        return self.get_paginated_response(self._gates(page, many=True))
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(GateSerializer(gate_representation(self.get_object())).data)
+        return Response(self._gates(self.get_object()))
 
     def _read(self, gate_id: int) -> dict:
-        return GateSerializer(gate_representation(self.get_queryset().get(pk=gate_id))).data
+        return self._gates(self.get_queryset().get(pk=gate_id))
 
     def create(self, request, *args, **kwargs):
         serializer = GateCreateSerializer(data=request.data)
@@ -200,24 +219,26 @@ class DecisionRecordViewSet(mixins.ListModelMixin, OrgViewSet):
         return queryset.select_related("organization", "actor_user")
 
     @extend_schema(
-        summary="Verify the ledger's hash chain",
+        summary="Verify the ledger's hash chains",
         description=(
-            "Recomputes every hash of the relationship's ledger (internal entries included) "
-            "and says whether the chain is intact, and where it first breaks."
+            "The ledger is one chain per audience: the joint chain, your organization's "
+            "internal chain, and in an ecosystem one per member. This recomputes every hash of "
+            "each chain you read in full, and says whether they are intact and where the first "
+            "break is. Chains you may not read are not part of the answer, not even by number."
         ),
         responses=ChainSerializer,
     )
     @action(detail=False, methods=["get"])
     def verify(self, request, *args, **kwargs):
-        result = chain_verify(relationship_id=self.get_parent("relationship").pk)
-        # The check covers every entry; what it reports names only entries the caller sees, so a
-        # partner learns neither how many internal decisions the lead took nor where they sit.
-        visible = self.get_queryset().values_list("sequence", flat=True)
-        body = ChainSerializer(result).data
-        body["records"] = len(visible)
-        if result.broken_at is not None and result.broken_at not in set(visible):
-            body["broken_at"] = None
-        return Response(body)
+        result = ledger_verification(self.get_parent("relationship"))
+        body = {
+            "verified": result.verified,
+            "records": result.records,
+            "broken_at": result.broken_at,
+            "reason": result.reason,
+            "chains": [vars(chain) for chain in result.chains],
+        }
+        return Response(ChainSerializer(body).data)
 
 
 @extend_schema_view(
@@ -240,6 +261,7 @@ class ApprovalInboxViewSet(mixins.ListModelMixin, OrgViewSet):
     capabilities = {"list": Capability.LIFECYCLE_VIEW}
 
     def list(self, request, *args, **kwargs):
+        disclosure = request_disclosure(request)
         rows = []
         for entry in approval_inbox(membership=self.membership):
             gate = entry.gate
@@ -247,7 +269,7 @@ class ApprovalInboxViewSet(mixins.ListModelMixin, OrgViewSet):
                 {
                     "gate": gate,
                     "relationship": {"id": gate.relationship_id, "name": gate.relationship.name},
-                    "requested_by": _person(gate.actor_user, gate.actor_id),
+                    "requested_by": requester(gate, disclosure),
                     "stale": entry.stale,
                     "since": entry.since,
                     "changed_evidence": [
