@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -102,7 +103,7 @@ def member_invite_view(request: HttpRequest, org_slug: str) -> HttpResponse:
             messages.success(
                 request,
                 f"Invitation sent to {invitation.email}. They join once they accept; the link "
-                f"works until {invitation.expires_at:%d %B %Y}.",
+                f"works until {date_format(invitation.expires_at, 'j F Y')}.",
             )
             return redirect("member-list", org_slug=org_slug)
     return _members_page(request, invite_form=form, status=400)
