@@ -12,13 +12,18 @@ CHROMIUM ?= /usr/bin/chromium
 ARGS ?=
 export PORT
 
-.PHONY: run test bench lint format lock clean-devdata install chromium
+.PHONY: run test fuzz bench lint format lock clean-devdata install chromium
 
 run: install
 	$(PY) -m cbrms.devservers run
 
 test: install chromium
 	$(PY) -m cbrms.devservers test $(ARGS)
+
+# schemathesis over the whole API schema with every check, 100 examples per operation (make test
+# runs the same test with 8): tests/security/test_api_fuzz.py.
+fuzz: install
+	CBRMS_FUZZ_EXAMPLES=100 $(PY) -m cbrms.devservers test tests/security/test_api_fuzz.py $(ARGS)
 
 # Speed and scale: benchmarks/bench_*.py on a scratch database, printing ratios against a baseline
 # measured in the same run (benchmarks/README.md). Options go in ARGS: make bench ARGS="--runs 50".
