@@ -17,7 +17,9 @@ export PORT
 run: install
 	$(PY) -m cbrms.devservers run
 
+# The layers contract first (pyproject.toml, [tool.importlinter]): an upward import fails the run.
 test: install chromium
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m cbrms.devservers test $(ARGS)
 
 # schemathesis over the whole API schema with every check, 100 examples per operation (make test
@@ -33,6 +35,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff check --fix .

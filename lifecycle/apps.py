@@ -10,6 +10,8 @@ class LifecycleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from lifecycle import hooks, visibility  # noqa: F401 - registers scopes and hooks
+
         # Catalogs are data the code relies on: every migrate brings them up to date.
         post_migrate.connect(
             _load_catalogs_after_migrate, sender=self, dispatch_uid="lifecycle_load_catalogs"

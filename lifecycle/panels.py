@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from cbrms.errors import ApplicationError, PermissionRefused
 from lifecycle.forms import EvidenceForm, GateDecisionForm, GateRequestForm, RequirementStatusForm
 from lifecycle.models import (
+    CLOSING_KINDS,
     ApproverPool,
     DecisionRecord,
     Evidence,
@@ -35,7 +36,7 @@ from lifecycle.selectors.gates import (
     with_gate_details,
 )
 from lifecycle.services.approvers import LAST_INTERNAL_STAGE, approval_rule
-from lifecycle.services.gates import CLOSING_KINDS, gate_requester_check
+from lifecycle.services.gates import gate_requester_check
 from relationships.disclosure import request_disclosure
 from relationships.models import STAGE_NAMES, Relationship, RelationshipStatus, Visibility
 from relationships.roles import Capability, role_can

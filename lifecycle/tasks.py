@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import current_task
 
 from cbrms.tenancy.tasks import tenant_task
-from lifecycle.services import notifications
+from lifecycle import notifications
 
 
 @tenant_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

@@ -6,3 +6,8 @@ class RelationshipsConfig(AppConfig):
 
     name = "relationships"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The visibility rules of this app's models (and of the audit trail) plug into the
+        # tenancy mechanism when their module loads.
+        from relationships import visibility  # noqa: F401

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q
 
-from cbrms.tenancy.selectors import directory_relationship_ids
 from relationships.models import Organization, Party, PartyRole, PartyStatus
+from relationships.visibility import directory_relationship_ids
 
 #: How another member of a closed ecosystem, or one of its people, is shown.
 ANOTHER_MEMBER = "Another member"

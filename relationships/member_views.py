@@ -23,9 +23,9 @@ from cbrms.errors import ApplicationError
 from cbrms.tenancy.context import acting_as
 from relationships import signin
 from relationships.forms import MemberInviteForm, MemberSignupForm
+from relationships.links import member_invitation_from_link
 from relationships.models import MemberInvitation, MemberInvitationStatus, Membership
 from relationships.roles import Capability, role_can
-from relationships.services.invitation_links import member_invitation_from_link
 from relationships.services.members import (
     invited_account,
     member_invitation_accept,

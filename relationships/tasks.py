@@ -7,7 +7,7 @@ from smtplib import SMTPException
 from celery import current_task
 
 from cbrms.tenancy.tasks import tenant_task
-from relationships.services import notifications
+from relationships import notifications
 
 
 @tenant_task(autoretry_for=(ConnectionError, SMTPException), retry_backoff=True, max_retries=5)

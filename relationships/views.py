@@ -42,9 +42,9 @@ from relationships.models import (
     PartyStatus,
     Relationship,
 )
+from relationships.notifications import password_link_lifetime
 from relationships.roles import Capability, role_can
 from relationships.selectors import parties_with_details
-from relationships.services.notifications import password_link_lifetime
 from relationships.services.relationships import relationship_create
 
 RELATIONSHIPS_PER_PAGE = 25

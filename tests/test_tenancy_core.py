@@ -47,3 +47,31 @@ def test_ecosystem_members_see_each_other_only_when_the_orchestrator_allows(db):
     Relationship.objects.unscoped().filter(pk=ecosystem.pk).update(member_directory_visible=True)
     with acting_as(first):
         assert Party.objects.filter(relationship=ecosystem).count() == 3
+
+
+def test_every_scoped_model_has_a_scope_rule_and_every_rule_a_scoped_model():
+    from django.apps import apps
+
+    from cbrms.tenancy.managers import ScopedManager
+    from cbrms.tenancy.scopes import registered_models
+
+    scoped = {
+        model for model in apps.get_models() if isinstance(model._default_manager, ScopedManager)
+    }
+    assert scoped == registered_models()
+
+
+def test_a_scoped_model_without_a_rule_fails_closed(db):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cbrms.tenancy.context import acting_as
+    from cbrms.tenancy.scopes import _RULES
+    from relationships.models import Membership
+    from tests.factories import OrganizationFactory
+
+    rule = _RULES.pop(Membership)
+    try:
+        with acting_as(OrganizationFactory()), pytest.raises(ImproperlyConfigured):
+            list(Membership.objects.all())
+    finally:
+        _RULES[Membership] = rule

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "relationships",
     "lifecycle",
     "governance",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,13 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "relationships.User"
+# The seams of the tenancy mechanism (cbrms/tenancy/seams.py): the base names, never imports, the
+# app that defines organizations, memberships and roles.
+CBRMS_TENANCY = {
+    "TENANT_MODEL": "relationships.Organization",
+    "RESOLVE_MEMBERSHIP": "relationships.tenancy.resolve_membership",
+    "ROLE_CAN": "relationships.roles.role_can",
+}
 AUTHENTICATION_BACKENDS = [
     # First: refuses any password check for a locked account or address (relationships.signin).
     "axes.backends.AxesStandaloneBackend",

@@ -8,23 +8,26 @@ written is still visible to the acting organization.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from contextlib import ExitStack
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.http import Http404
 from rest_framework import exceptions, permissions, serializers
+from rest_framework.decorators import action
 from rest_framework.viewsets import GenericViewSet
 
 from cbrms.errors import NotVisible
 from cbrms.tenancy.context import acting_as
 from cbrms.tenancy.managers import ScopedManager
-from cbrms.tenancy.resolution import resolve_membership
-from relationships.models import ApiToken
-from relationships.roles import Capability, role_can
+from cbrms.tenancy.seams import resolve_membership, role_can
 
 ORG_URL_KWARG = "org_slug"
+T = TypeVar("T")
+_RESULT = object()  # write(): check the service's own result
 
 
 class HasCapability(permissions.BasePermission):
@@ -51,7 +54,8 @@ class TenantViewSet(GenericViewSet):
     Subclasses declare:
 
     - ``model``: a model whose default manager is a ``ScopedManager``;
-    - ``capabilities``: action name -> ``Capability`` (missing actions are refused);
+    - ``capabilities``: action name -> capability (a name of the role table that
+      ``CBRMS_TENANCY["ROLE_CAN"]`` reads; missing actions are refused);
     - ``parent_lookups``: URL kwarg -> (field, parent model) for nested routes; the parent is
       looked up through its own scope, so an invisible parent answers 404;
     - ``narrow_queryset(queryset)``: optional, to add ``select_related`` or narrow further;
@@ -59,12 +63,25 @@ class TenantViewSet(GenericViewSet):
     """
 
     model: ClassVar[type[models.Model]]
-    capabilities: ClassVar[dict[str, Capability]] = {}
+    capabilities: ClassVar[dict[str, str]] = {}
     parent_lookups: ClassVar[dict[str, tuple[str, type[models.Model]]]] = {}
     permission_classes = [permissions.IsAuthenticated, HasCapability]
     lookup_value_converter = "int"
 
-    FINAL = ("get_queryset", "get_object", "initial", "dispatch")
+    FINAL = (
+        "get_queryset",
+        "get_object",
+        "initial",
+        "dispatch",
+        "ensure_visible",
+        "write",
+        "perform_create",
+        "perform_update",
+        "perform_destroy",
+    )
+    #: The handlers of the API base's CRUD mixins (``cbrms.api.viewsets``): they write through
+    #: ``perform_*``, so through ``write``.
+    CRUD_HANDLERS = ("create", "update", "partial_update", "destroy")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -79,6 +96,17 @@ class TenantViewSet(GenericViewSet):
                 raise TypeError(
                     f"{cls.__name__}.{name}() is not TenantViewSet's (a DRF model mixin's?): "
                     "writes go through create_object/update_object/destroy_object."
+                )
+        for name, handler in cls.__dict__.items():
+            mapping = getattr(handler, "mapping", None)
+            unsafe = mapping is not None and set(mapping) - {"get", "head", "options"}
+            overridden = name in cls.CRUD_HANDLERS and callable(handler)
+            if (unsafe or overridden) and not getattr(
+                handler, "writes_through_the_write_path", False
+            ):
+                raise TypeError(
+                    f"{cls.__name__}.{name}() writes, but not through the write path: declare it "
+                    "with @write_action (an action) or @writes, and write with self.write()."
                 )
         model = cls.__dict__.get("model")
         if model is not None and not isinstance(model._default_manager, ScopedManager):
@@ -96,9 +124,8 @@ class TenantViewSet(GenericViewSet):
         request.membership = None
         self.perform_authentication(request)
         if request.user.is_authenticated:
-            token = request.auth if isinstance(request.auth, ApiToken) else None
             membership = resolve_membership(
-                user=request.user, organization_slug=kwargs[ORG_URL_KWARG], token=token
+                user=request.user, organization_slug=kwargs[ORG_URL_KWARG], auth=request.auth
             )
             request.membership = membership
             request.organization = membership.organization
@@ -146,28 +173,43 @@ class TenantViewSet(GenericViewSet):
     def get_object(self):
         return super().get_object()
 
-    # --- writes ------------------------------------------------------------------------
+    # --- writes: one path ---------------------------------------------------------------
 
     def ensure_visible(self, instance: models.Model) -> None:
-        """A write must never land outside the acting organization's scope."""
-        if not self.model.objects.filter(pk=instance.pk).exists():
+        """A write must never land outside the acting organization's scope: ``instance`` must
+        still be visible through its own model's scope."""
+        manager = type(instance)._default_manager
+        if not isinstance(manager, ScopedManager) or not manager.filter(pk=instance.pk).exists():
             raise NotVisible()
 
-    def perform_create(self, serializer):
+    def write(self, service: Callable[..., T], /, *, visible=_RESULT, **arguments) -> T:
+        """The one way a view writes: ``service(**arguments)`` and the check that what it
+        wrote is visible to the acting organization, in one transaction (the write is rolled
+        back and answers 404 otherwise).
+
+        The service's result is checked, or ``visible``: the object the write is about (for a
+        service that answers something else, such as a report), or a function of the result that
+        returns it; ``visible=None`` checks nothing (a row that is gone, a write outside tenant
+        data).
+        """
         with transaction.atomic():
-            instance = self.create_object(serializer)
-            self.ensure_visible(instance)
-        serializer.instance = instance
+            result = service(**arguments)
+            checked = result if visible is _RESULT else visible
+            if callable(checked) and not isinstance(checked, models.Model):
+                checked = checked(result)
+            if checked is not None:
+                self.ensure_visible(checked)
+        self._writes = getattr(self, "_writes", 0) + 1
+        return result
+
+    def perform_create(self, serializer):
+        serializer.instance = self.write(self.create_object, serializer=serializer)
 
     def perform_update(self, serializer):
-        with transaction.atomic():
-            instance = self.update_object(serializer)
-            self.ensure_visible(instance)
-        serializer.instance = instance
+        serializer.instance = self.write(self.update_object, serializer=serializer)
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            self.destroy_object(instance)
+        self.write(self.destroy_object, visible=None, instance=instance)
 
     def create_object(self, serializer):
         raise ImproperlyConfigured(f"{type(self).__name__} does not create objects.")
@@ -177,6 +219,38 @@ class TenantViewSet(GenericViewSet):
 
     def destroy_object(self, instance):
         raise ImproperlyConfigured(f"{type(self).__name__} does not delete objects.")
+
+
+def writes(handler: Callable) -> Callable:
+    """Mark a view set handler that writes (a custom action, an overridden ``create``): it must
+    write through ``TenantViewSet.write``, and does so at least once or fails loudly.
+
+    ``TenantViewSet`` refuses a handler of POST, PUT, PATCH or DELETE that is neither one of the
+    API base's CRUD mixins (which write through ``perform_*``) nor marked with this.
+    """
+
+    @functools.wraps(handler)
+    def run(self, request, *args, **kwargs):
+        self._writes = 0
+        response = handler(self, request, *args, **kwargs)
+        if self._writes == 0:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}.{handler.__name__} wrote nothing through "
+                "TenantViewSet.write()."
+            )
+        return response
+
+    run.writes_through_the_write_path = True
+    return run
+
+
+def write_action(*, detail: bool, methods: tuple[str, ...] = ("post",), **kwargs) -> Callable:
+    """DRF's ``@action`` for an action that writes (see ``writes``)."""
+
+    def decorate(handler: Callable) -> Callable:
+        return action(detail=detail, methods=list(methods), **kwargs)(writes(handler))
+
+    return decorate
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from cbrms.tenancy.context import get_acting_organization
+from cbrms.tenancy.scopes import scope
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -15,16 +16,15 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
     """Default manager of every tenant model.
 
     ``Model.objects.all()`` holds only what the acting organization may see, and raises
-    ``NoActingOrganization`` when nobody acts. The model says what "visible" means through
-    its ``scope_queryset(queryset, organization)`` classmethod, which delegates to
-    ``cbrms.tenancy.selectors``. ``unscoped()`` is the one, greppable escape hatch.
+    ``NoActingOrganization`` when nobody acts. What "visible" means is the rule the model's app
+    registered (``cbrms.tenancy.scopes``). ``unscoped()`` is the one, greppable escape hatch.
     """
 
     use_in_migrations = False
 
     def get_queryset(self) -> ScopedQuerySet:
         organization = get_acting_organization()
-        return self.model.scope_queryset(super().get_queryset(), organization)
+        return scope(super().get_queryset(), organization)
 
     def unscoped(self) -> ScopedQuerySet:
         """Every row, whoever acts: for authentication, migrations, demo data and audits only."""

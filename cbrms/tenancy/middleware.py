@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cbrms.tenancy.context import acting_as
-from cbrms.tenancy.resolution import resolve_membership
+from cbrms.tenancy.seams import resolve_membership
 
 
 class TenancyMiddleware:
@@ -29,7 +29,7 @@ class TenancyMiddleware:
             return None  # no organization in the URL, or a DRF view (it resolves its own)
         if not request.user.is_authenticated:
             return None  # the view's login_required sends the visitor to the login page
-        membership = resolve_membership(user=request.user, organization_slug=slug, token=None)
+        membership = resolve_membership(user=request.user, organization_slug=slug)
         request.organization = membership.organization
         request.membership = membership
         with acting_as(membership.organization, user=request.user, membership=membership):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from celery import shared_task
 
 from cbrms.tenancy.context import acting_as
+from cbrms.tenancy.seams import tenant_model
 
 
 def tenant_task(**task_options) -> Callable:
@@ -22,9 +23,7 @@ def tenant_task(**task_options) -> Callable:
         @shared_task(name=f"{func.__module__}.{func.__name__}", **task_options)
         @functools.wraps(func)
         def run(*args, organization_id: int, **kwargs):
-            from relationships.models import Organization
-
-            organization = Organization.objects.unscoped().get(pk=organization_id)
+            organization = tenant_model().objects.unscoped().get(pk=organization_id)
             with acting_as(organization):
                 return func(*args, organization=organization, **kwargs)
 

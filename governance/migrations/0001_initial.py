@@ -5,7 +5,7 @@ import pgtrigger.compiler
 import pgtrigger.migrations
 from django.db import migrations, models
 
-from governance.audit_sql import AUDIT_CAPTURE_FUNCTION, DROP_AUDIT_CAPTURE_FUNCTION
+from cbrms.audit.sql import AUDIT_CAPTURE_FUNCTION, DROP_AUDIT_CAPTURE_FUNCTION
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from governance.audit_sql import AUDIT_CAPTURE_FUNCTION
+from cbrms.audit.sql import AUDIT_CAPTURE_FUNCTION
 
 
 class Migration(migrations.Migration):

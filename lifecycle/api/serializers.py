@@ -19,6 +19,7 @@ from lifecycle.models import (
     RequirementStatus,
     StageState,
 )
+from lifecycle.services.catalogs import catalog_latest
 from relationships.api.disclosure import DisclosedMemberField, DisclosedOrganizationField
 from relationships.disclosure import request_disclosure
 from relationships.models import Membership
@@ -52,8 +53,6 @@ class FrameworkSerializer(serializers.ModelSerializer):
         read_only_fields = ["started_at", "upgraded_at"]
 
     def get_latest_version(self, framework) -> str:
-        from lifecycle.services.catalogs import catalog_latest
-
         return catalog_latest(framework.catalog.profile).version
 
 

@@ -2,6 +2,7 @@
 
 from lifecycle.models.catalogs import Catalog, CatalogItem
 from lifecycle.models.choices import (
+    CLOSING_KINDS,
     ApproverPool,
     EvidenceKind,
     EvidenceStatus,
@@ -16,6 +17,7 @@ from lifecycle.models.ledger import GENESIS_HASH, DecisionRecord, GateApprover
 from lifecycle.models.progress import Evidence, RelationshipFramework, Requirement
 
 __all__ = [
+    "CLOSING_KINDS",
     "GENESIS_HASH",
     "ApproverPool",
     "Catalog",

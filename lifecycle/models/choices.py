@@ -66,6 +66,10 @@ class RecordKind(models.TextChoices):
     GATE_SUPERSEDED = "gate_superseded", "Superseded by a new request"
 
 
+#: The entries that close a gate: once one exists, the gate is decided (or replaced).
+CLOSING_KINDS = (RecordKind.GATE_PASSED, RecordKind.GATE_REOPENED, RecordKind.GATE_SUPERSEDED)
+
+
 class ApproverPool(models.TextChoices):
     REQUIRED = "required", "Required"
     QUORUM = "quorum", "Counts towards the quorum"

@@ -16,19 +16,9 @@ from django.db.models.functions import Cast, Concat
 
 from cbrms.tenancy.managers import ScopedManager
 from lifecycle.models.choices import ApproverPool, GateKind, RecordKind
-from relationships.disclosure import may_name_q
 from relationships.models import Membership, Organization, Relationship, Visibility
 
 GENESIS_HASH = "0" * 64
-
-
-def ledger_q(organization: Organization) -> Q:
-    """Ledger rows ``organization`` may see: the workspace rule, and only rows naming an
-    organization it may be told of (``relationships.disclosure``): in an ecosystem whose member
-    directory is closed, another member's approvals and SER seat are not there for it."""
-    from cbrms.tenancy.selectors import workspace_q
-
-    return workspace_q(organization) & may_name_q(organization)
 
 
 _append_only = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
@@ -131,10 +121,6 @@ class DecisionRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.chain} #{self.sequence} {self.kind} ({self.relationship_id})"
 
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        return queryset.filter(ledger_q(organization))
-
 
 class GateApprover(models.Model):
     """Whose decision a gate waits for, fixed when the gate is requested (append-only).
@@ -162,7 +148,3 @@ class GateApprover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} on gate {self.gate_id}"
-
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        return queryset.filter(ledger_q(organization))

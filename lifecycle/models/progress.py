@@ -10,9 +10,8 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 
+from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
-from cbrms.tenancy.models import WorkspaceScoped
-from governance.audit_triggers import audit_trigger
 from lifecycle.models.catalogs import Catalog, CatalogItem
 from lifecycle.models.choices import EvidenceKind, EvidenceStatus, RequirementStatus
 from relationships.models import Membership, Organization, Relationship, Visibility
@@ -48,14 +47,8 @@ class RelationshipFramework(models.Model):
     def __str__(self) -> str:
         return f"{self.relationship} on {self.catalog}"
 
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        from cbrms.tenancy.selectors import active_relationship_ids
 
-        return queryset.filter(relationship_id__in=active_relationship_ids(organization))
-
-
-class Requirement(WorkspaceScoped, models.Model):
+class Requirement(models.Model):
     """One catalog item as it stands for one relationship.
 
     Internal items exist once per party organization and are visible only to it; joint items
@@ -139,7 +132,7 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.organization_id}/{uuid.uuid4().hex}{suffix}"
 
 
-class Evidence(WorkspaceScoped, models.Model):
+class Evidence(models.Model):
     """Documented information proving a requirement: a note, a link or a file.
 
     Controlled like any documented information: a title, a version that grows with every

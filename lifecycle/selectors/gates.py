@@ -11,6 +11,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from lifecycle.models import (
+    CLOSING_KINDS,
     DecisionRecord,
     Evidence,
     GateApprover,
@@ -21,7 +22,6 @@ from lifecycle.models import (
     StageState,
 )
 from lifecycle.services.gates import (
-    CLOSING_KINDS,
     gate_is_stale,
     gate_snapshots,
     snapshot_is_stale,

@@ -14,7 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
+from lifecycle import tasks
 from lifecycle.models import (
+    CLOSING_KINDS,
     ApproverPool,
     DecisionRecord,
     Evidence,
@@ -38,8 +40,6 @@ from relationships.models import (
     Role,
     Visibility,
 )
-
-CLOSING_KINDS = (RecordKind.GATE_PASSED, RecordKind.GATE_REOPENED, RecordKind.GATE_SUPERSEDED)
 
 
 def _lock(relationship: Relationship) -> Relationship:
@@ -254,10 +254,8 @@ def gate_request(
         for slot in rule.slots
     )
     if notify:
-        from lifecycle.tasks import notify_gate_requested
-
         transaction.on_commit(
-            lambda: notify_gate_requested.delay(
+            lambda: tasks.notify_gate_requested.delay(
                 organization_id=requested_by.organization_id, gate_id=gate.pk
             )
         )
@@ -383,10 +381,8 @@ def gate_decide(
             to_stage=gate.to_stage,
         )
         if notify:
-            from lifecycle.tasks import notify_gate_decided
-
             transaction.on_commit(
-                lambda: notify_gate_decided.delay(
+                lambda: tasks.notify_gate_decided.delay(
                     organization_id=gate.organization_id, gate_id=gate.pk
                 )
             )

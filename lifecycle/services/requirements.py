@@ -16,6 +16,7 @@ from lifecycle.models import (
     Requirement,
     RequirementStatus,
 )
+from lifecycle.services.catalogs import catalog_latest
 from relationships.models import (
     Membership,
     Organization,
@@ -29,8 +30,6 @@ _UNSET = object()
 
 
 def _latest_catalog(profile: str) -> Catalog:
-    from lifecycle.services.catalogs import catalog_latest
-
     try:
         return catalog_latest(profile)
     except Catalog.DoesNotExist:

@@ -7,6 +7,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from relationships.api import schema, views
+from relationships.api.audit import AuditEventViewSet
 
 __all__ = ["schema", "urlpatterns"]  # schema: registers the bearer token's OpenAPI scheme
 
@@ -23,6 +24,7 @@ router.register(
     f"{ORG}/member-invitations", views.MemberInvitationViewSet, basename="member-invitation"
 )
 router.register(f"{ORG}/tokens", views.ApiTokenViewSet, basename="api-token")
+router.register(f"{ORG}/audit-events", AuditEventViewSet, basename="audit-event")
 
 organization_detail = views.OrganizationViewSet.as_view(
     {"get": "retrieve", "patch": "partial_update"}

@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
-from governance.audit_triggers import audit_trigger
 from relationships.models.choices import Role
 from relationships.models.organizations import Membership, Organization
 
@@ -81,10 +81,6 @@ class MemberInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} to {self.organization} ({self.role})"
-
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        return queryset.filter(organization=organization)
 
     @property
     def status(self) -> str:

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
-from governance.audit_triggers import audit_trigger
 from relationships.models.choices import Role, SizeClass
 
 
@@ -46,17 +46,6 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        """Itself, and the organizations it meets in the relationships it may see in full."""
-        from cbrms.tenancy.selectors import directory_relationship_ids
-        from relationships.models.relationships import Party
-
-        partners = Party.objects.unscoped().filter(
-            relationship_id__in=directory_relationship_ids(organization)
-        )
-        return queryset.filter(Q(pk=organization.pk) | Q(pk__in=partners.values("organization_id")))
-
     @property
     def is_sme(self) -> bool:
         return self.size_class != SizeClass.LARGE
@@ -88,10 +77,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.organization})"
-
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        return queryset.filter(organization=organization)
 
     @property
     def is_executive(self) -> bool:

@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
+from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
-from governance.audit_triggers import audit_trigger
 from relationships.models.choices import (
     STAGE_NAMES,
     FrameworkProfile,
@@ -101,12 +101,6 @@ class Relationship(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        from cbrms.tenancy.selectors import active_relationship_ids
-
-        return queryset.filter(id__in=active_relationship_ids(organization))
-
     @property
     def stage_name(self) -> str:
         return STAGE_NAMES[self.current_stage]
@@ -187,15 +181,6 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} in {self.relationship} ({self.role})"
-
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        from cbrms.tenancy.selectors import directory_relationship_ids
-
-        return queryset.filter(
-            Q(organization=organization)
-            | Q(relationship_id__in=directory_relationship_ids(organization))
-        )
 
     @property
     def is_lead(self) -> bool:

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
-from governance.audit_triggers import audit_trigger
 from relationships.models.organizations import Membership, Organization
 
 
@@ -49,10 +49,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
-
-    @classmethod
-    def scope_queryset(cls, queryset, organization):
-        return queryset.filter(organization=organization)
 
     @property
     def is_active(self) -> bool:

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cbrms.errors import Conflict, PermissionRefused
+from relationships import tasks
 from relationships.models import (
     MemberInvitation,
     MemberInvitationStatus,
@@ -28,7 +29,6 @@ from relationships.models import (
     Organization,
     User,
 )
-from relationships.tasks import notify_member_invited
 
 
 def invitation_lifetime() -> timedelta:
@@ -42,7 +42,7 @@ def normalized(email: str) -> str:
 def _notify(invitation: MemberInvitation) -> None:
     sent_at = invitation.sent_at.isoformat()
     transaction.on_commit(
-        lambda: notify_member_invited.delay(
+        lambda: tasks.notify_member_invited.delay(
             organization_id=invitation.organization_id,
             invitation_id=invitation.pk,
             sent_at=sent_at,

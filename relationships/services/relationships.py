@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
-from lifecycle.services.requirements import lifecycle_start, requirements_provision
+from relationships import hooks
 from relationships.models import (
     FrameworkProfile,
     Membership,
@@ -106,7 +106,7 @@ def relationship_create(
         ser=ser,
         joined_at=now,
     )
-    lifecycle_start(relationship=relationship)
+    hooks.relationship_started(relationship)  # the lifecycle starts (lifecycle.hooks)
     return relationship
 
 
@@ -219,8 +219,7 @@ def party_accept(
     if ser is not None:
         party.ser = ser
     party.save()
-    # The newcomer gets its own copy of the internal checklist (idempotent on a re-join).
-    requirements_provision(relationship=party.relationship, organization=organization)
+    hooks.party_joined(party)  # its own copy of the internal checklist (lifecycle.hooks)
     return party
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cbrms.errors import PermissionRefused, ValidationFailed
 from relationships.models import ApiToken, Membership
+from relationships.roles import Capability, role_can
 
 TOKEN_PREFIX = "cbrms_"  # noqa: S105 (a public marker, not a secret)
 MAX_LIFETIME = timedelta(days=366)
@@ -78,8 +79,6 @@ def token_authenticate(*, key: str) -> ApiToken | None:
 
 def token_revoke(*, token: ApiToken, by: Membership) -> ApiToken:
     """Revoke a token. Its owner may, and so may an admin of the same organization."""
-    from relationships.roles import Capability, role_can
-
     if token.membership_id != by.pk and not role_can(by.role, Capability.TOKENS_MANAGE):
         raise PermissionRefused("Only the token's owner or an administrator may revoke it.")
     if token.revoked_at is None:

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cbrms.tenancy.context import acting_as
+from relationships.links import member_invitation_link
 from relationships.models import MemberInvitation, Membership, Role
-from relationships.services.invitation_links import member_invitation_link
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]

@@ -7,8 +7,8 @@ from django.core import mail
 
 from cbrms.errors import ValidationFailed
 from lifecycle.models import Requirement, RequirementStatus
+from lifecycle.notifications import gate_requested_notify
 from lifecycle.services.gates import gate_decide, gate_request
-from lifecycle.services.notifications import gate_requested_notify
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Membership, Organization, Relationship, Role, Visibility
 from relationships.services.relationships import party_accept, party_invite, relationship_create

@@ -367,8 +367,8 @@ def test_a_forged_or_mangled_link_is_a_readable_404(token):
 
 
 def test_an_email_job_for_a_replaced_link_sends_nothing(world, acting):
+    from relationships.notifications import member_invited_notify as notify
     from relationships.services.members import member_invitation_resend, member_invite
-    from relationships.services.notifications import member_invited_notify as notify
 
     with acting(world.own):  # as the job does (tenant_task)
         invitation = member_invite(

@@ -300,7 +300,7 @@ class TestSeedDemo:
             assert Membership.objects.unscoped().get(user=admin).role == Role.ADMIN
 
     def test_the_audit_trail_names_who_acted(self, seeded):
-        from governance.models import AuditEvent
+        from cbrms.audit.models import AuditEvent
 
         relationship = partnership()
         events = AuditEvent.objects.unscoped().filter(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from governance.models import AuditEvent
+from cbrms.audit.models import AuditEvent
 from lifecycle.models import DecisionRecord, Evidence, Requirement
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Membership, Organization, Relationship, RelationshipType, Role

@@ -27,8 +27,8 @@ from django.db.models import Q
 from django.urls import URLPattern, get_resolver
 from rest_framework.test import APIClient
 
-from governance.filtersets import audited_tables
-from governance.models import AuditEvent
+from cbrms.audit.filtersets import audited_tables
+from cbrms.audit.models import AuditEvent
 from lifecycle.models import DecisionRecord, Evidence, GateApprover, Requirement
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Relationship, Role, Visibility

@@ -123,3 +123,85 @@ def test_every_writable_relation_is_scoped():
                     f"{type(field).__name__}: it must be scoped or read-only"
                 )
     assert checked >= 3  # the SER fields at least: the walk does reach them
+
+
+# --- one write path ------------------------------------------------------------------------
+
+
+def write_handlers():
+    """(route, HTTP method, view class, handler name) of every write the API routes."""
+    for route, pattern in org_patterns():
+        for method, handler in pattern.callback.actions.items():
+            if method not in ("get", "head", "options"):
+                yield route, method, pattern.callback.cls, handler
+
+
+def test_every_write_route_goes_through_the_write_path():
+    from cbrms.api import viewsets
+
+    mixin_handlers = {
+        getattr(mixin, name)
+        for mixin in (viewsets.CreateMixin, viewsets.UpdateMixin, viewsets.DestroyMixin)
+        for name in TenantViewSet.CRUD_HANDLERS
+        if hasattr(mixin, name)
+    }
+    checked = 0
+    for route, method, view_class, name in write_handlers():
+        # drf-spectacular wraps inherited handlers it documents (functools.wraps): unwrap.
+        chain = [getattr(view_class, name)]
+        while hasattr(chain[-1], "__wrapped__"):
+            chain.append(chain[-1].__wrapped__)
+        through_mixin = chain[-1] in mixin_handlers
+        marked = any(getattr(f, "writes_through_the_write_path", False) for f in chain)
+        assert through_mixin or marked, f"{method.upper()} {route}: {name} bypasses the write path"
+        checked += 1
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("name", ["ensure_visible", "write", "perform_create", "perform_update"])
+def test_the_write_path_is_final(name):
+    with pytest.raises(TypeError, match=name):
+        type("Sneaky", (TenantViewSet,), {"model": Relationship, name: lambda self: None})
+
+
+def test_an_action_that_writes_around_the_write_path_is_refused_at_import():
+    from rest_framework.decorators import action
+
+    def close(self, request, *args, **kwargs):
+        return None
+
+    with pytest.raises(TypeError, match="write path"):
+        type(
+            "Around",
+            (TenantViewSet,),
+            {"model": Relationship, "close": action(detail=True, methods=["post"])(close)},
+        )
+
+
+def test_a_marked_action_that_never_writes_through_the_path_fails_loudly():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from cbrms.tenancy.api import write_action
+
+    def close(self, request, *args, **kwargs):
+        return "wrote directly"
+
+    view_class = type(
+        "Forgetful",
+        (TenantViewSet,),
+        {"model": Relationship, "close": write_action(detail=True)(close)},
+    )
+    with pytest.raises(ImproperlyConfigured, match="wrote nothing"):
+        view_class().close(None)
+
+
+def test_a_write_that_lands_outside_the_scope_is_rolled_back(world):
+    from cbrms.errors import NotVisible
+    from cbrms.tenancy.context import acting_as
+    from relationships.views import relationship_create
+
+    view = TenantViewSet()
+    view.model = Relationship
+    with acting_as(world.stranger), pytest.raises(NotVisible):
+        view.write(relationship_create, organization=world.own, name="Smuggled", type="partnership")
+    assert not Relationship.objects.unscoped().filter(name="Smuggled").exists()

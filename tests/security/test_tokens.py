@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from governance.models import AuditEvent
+from cbrms.audit.models import AuditEvent
 from relationships.models import ApiToken, Role
 from tests.conftest import api_client_for
 from tests.factories import PASSWORD, MembershipFactory, make_token

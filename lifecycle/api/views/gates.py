@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from cbrms.api.schema import CONFLICT, error
 from cbrms.api.viewsets import OrgViewSet
+from cbrms.tenancy.api import write_action, writes
 from lifecycle.api.serializers import (
     ChainSerializer,
     GateCreateSerializer,
@@ -147,22 +148,24 @@ class GateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
     def _read(self, gate_id: int) -> dict:
         return self._gates(self.get_queryset().get(pk=gate_id))
 
+    @writes
     def create(self, request, *args, **kwargs):
         serializer = GateCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        gate = gate_request(
+        gate = self.write(
+            gate_request,
             relationship=self.get_parent("relationship"),
             requested_by=self.membership,
             **serializer.validated_data,
         )
-        self.ensure_visible(gate)
         return Response(self._read(gate.pk), status=status.HTTP_201_CREATED)
 
     def _decide(self, request, *, approve: bool):
         gate = self.get_object()
         serializer = GateDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        gate_decide(
+        self.write(
+            gate_decide,
             gate=gate,
             approver=self.membership,
             approve=approve,
@@ -180,7 +183,7 @@ class GateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
         request=GateDecisionSerializer,
         responses={200: GateSerializer, 409: CONFLICT},
     )
-    @action(detail=True, methods=["post"])
+    @write_action(detail=True)
     def approve(self, request, *args, **kwargs):
         return self._decide(request, approve=True)
 
@@ -193,7 +196,7 @@ class GateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
         request=GateDecisionSerializer,
         responses={200: GateSerializer, 409: CONFLICT},
     )
-    @action(detail=True, methods=["post"])
+    @write_action(detail=True)
     def reject(self, request, *args, **kwargs):
         return self._decide(request, approve=False)
 

@@ -6,13 +6,13 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cbrms.api.filters import BooleanFilter
 from cbrms.api.pagination import CursorPagination
 from cbrms.api.schema import CONFLICT
 from cbrms.api.viewsets import OrgViewSet, UpdateMixin
+from cbrms.tenancy.api import write_action
 from lifecycle.api.serializers import (
     FrameworkSerializer,
     FrameworkUpdateSerializer,
@@ -101,12 +101,14 @@ class FrameworkViewSet(mixins.RetrieveModelMixin, UpdateMixin, OrgViewSet):
         request=FrameworkUpgradeSerializer,
         responses={200: UpgradeReportSerializer, 409: CONFLICT},
     )
-    @action(detail=True, methods=["post"])
+    @write_action(detail=True)
     def upgrade(self, request, *args, **kwargs):
         framework = self.get_object()
         serializer = FrameworkUpgradeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = framework_upgrade(
+        report = self.write(
+            framework_upgrade,
+            visible=framework,
             framework=framework,
             organization=self.organization,
             version=serializer.validated_data.get("version"),

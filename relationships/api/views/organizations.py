@@ -5,12 +5,12 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cbrms.api.filters import StrictSearchFilter
 from cbrms.api.schema import CONFLICT
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
+from cbrms.tenancy.api import write_action
 from relationships import signin
 from relationships.api.serializers import (
     MemberInvitationCreateSerializer,
@@ -133,10 +133,13 @@ class MembershipViewSet(
             last_signin_failure=signin.locked_until_subquery("user__email")
         )
 
-    @action(detail=True, methods=["post"])
+    @write_action(detail=True)
     def unlock(self, request, *args, **kwargs):
         membership = self.get_object()
-        signin.account_unlock(email=membership.user.email, by=request.user.email)
+        # Not tenant data (the lockout's records): nothing to check for visibility.
+        self.write(
+            signin.account_unlock, visible=None, email=membership.user.email, by=request.user.email
+        )
         return Response(self.output(membership))
 
     def update_object(self, serializer):
@@ -210,7 +213,7 @@ class MemberInvitationViewSet(
     def destroy_object(self, instance):
         member_invitation_revoke(invitation=instance)
 
-    @action(detail=True, methods=["post"])
+    @write_action(detail=True)
     def resend(self, request, *args, **kwargs):
-        invitation = member_invitation_resend(invitation=self.get_object())
+        invitation = self.write(member_invitation_resend, invitation=self.get_object())
         return Response(self.output(invitation))

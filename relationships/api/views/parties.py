@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cbrms.api.pagination import CursorPagination
 from cbrms.api.schema import CONFLICT, error
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
+from cbrms.tenancy.api import write_action
 from relationships.api.serializers import (
     InvitationAcceptSerializer,
     InvitationSerializer,
@@ -159,18 +158,17 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         examples=[OpenApiExample("Naming our SER", value={"ser": 12}, request_only=True)],
         responses={200: InvitationSerializer, 409: CONFLICT},
     )
-    @action(detail=True, methods=["post"])
+    @write_action(detail=True)
     def accept(self, request, *args, **kwargs):
         invitation = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            party = party_accept(
-                party=invitation,
-                organization=self.organization,
-                ser=serializer.validated_data.get("ser"),
-            )
-            self.ensure_visible(party)
+        party = self.write(
+            party_accept,
+            party=invitation,
+            organization=self.organization,
+            ser=serializer.validated_data.get("ser"),
+        )
         return Response(self.output(party, reload=False))
 
     @extend_schema(
@@ -178,7 +176,10 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         request=None,
         responses={200: InvitationSerializer, 409: CONFLICT},
     )
-    @action(detail=True, methods=["post"])
+    @write_action(detail=True)
     def decline(self, request, *args, **kwargs):
-        party = party_decline(party=self.get_object(), organization=self.organization)
+        # A declined party leaves the scope of the invitations: nothing stays to check.
+        party = self.write(
+            party_decline, visible=None, party=self.get_object(), organization=self.organization
+        )
         return Response(self.output(party, reload=False))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cbrms.api.filters import StableOrderingFilter, StrictSearchFilter
 from cbrms.api.schema import error
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
+from cbrms.tenancy.api import write_action
 from relationships.api.serializers import (
     RelationshipCreateSerializer,
     RelationshipSerializer,
@@ -132,10 +132,10 @@ class RelationshipViewSet(
         request=None,
         responses={200: RelationshipSerializer, 403: NOT_LEAD},
     )
-    @action(detail=True, methods=["post"])
+    @write_action(detail=True)
     def restore(self, request, *args, **kwargs):
         """Bring an archived relationship back into the lists."""
-        relationship = relationship_restore(
-            relationship=self.get_object(), organization=self.organization
+        relationship = self.write(
+            relationship_restore, relationship=self.get_object(), organization=self.organization
         )
         return Response(self.output(relationship))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status
@@ -14,6 +13,7 @@ from cbrms.api.schema import ApiAutoSchema, error
 from cbrms.api.throttling import ScopedRateThrottle
 from cbrms.api.viewsets import DestroyMixin, OrgViewSet
 from cbrms.errors import PermissionRefused, ValidationFailed
+from cbrms.tenancy.api import writes
 from cbrms.tenancy.context import acting_as
 from relationships import signin
 from relationships.api.serializers import (
@@ -74,6 +74,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, DestroyM
             queryset = queryset.filter(membership=self.membership)
         return queryset.select_related("membership__user")
 
+    @writes
     def create(self, request, *args, **kwargs):
         if isinstance(request.auth, ApiToken):
             # A leaked token must not be able to mint fresh ones that outlive its revocation.
@@ -84,9 +85,12 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, DestroyM
             )
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            issued = token_create(membership=self.membership, **serializer.validated_data)
-            self.ensure_visible(issued.token)
+        issued = self.write(
+            token_create,
+            visible=lambda issued: issued.token,  # the result is the token and its secret
+            membership=self.membership,
+            **serializer.validated_data,
+        )
         body = IssuedTokenSerializer(issued, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from cbrms.mail import send_once
-from lifecycle.models import DecisionRecord, GateApprover, RecordKind
-from lifecycle.services.gates import CLOSING_KINDS
+from lifecycle.models import CLOSING_KINDS, DecisionRecord, GateApprover, RecordKind
 
 
 def _gate(gate_id: int) -> DecisionRecord:

@@ -5,7 +5,7 @@ evidence, and requests the gate; the lead's SER approves it, and the ledger move
 1-4 are the lead's own decisions, so partners are invited on the way, in stage 4 (partner
 selection). A partner with a story then records its own stages 1-4, which only it sees.
 
-Evidence comes from the relationship's ``Story`` (``demo_story``) where it has one; elsewhere a
+Evidence comes from the relationship's ``Story`` (``demo.story``) where it has one; elsewhere a
 short generic note says who prepared what the catalog item expects.
 """
 
@@ -18,12 +18,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cbrms.tenancy.context import acting_as
+from demo.story import Proof, Story
 from lifecycle.models import EvidenceKind, EvidenceStatus, Requirement, RequirementStatus
 from lifecycle.services.evidence import evidence_create
 from lifecycle.services.gates import gate_decide, gate_request
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Membership, Organization, Relationship, Visibility
-from relationships.services.demo_story import Proof, Story
 
 PARTNER_SELECTION = 4  # the stage in which partners are chosen and invited
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cbrms.errors import ApplicationError
-from relationships.services.demo import DEMO_PASSWORD, demo_seed
+from demo.seed import DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):

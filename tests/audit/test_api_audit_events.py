@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cbrms.audit.models import AuditEvent
 from cbrms.tenancy.context import acting_as
-from governance.models import AuditEvent
 from relationships.models import Relationship, Role
 from tests.api_cases import ResourceCases
 from tests.conftest import api_client_for

@@ -10,7 +10,7 @@ A relationship counts as seeded once its ledger holds the passed gate into its d
 
 Every write goes through the services, as a named person of the organization doing it, so the
 audit trail of the demo reads like one people made. A new relationship reaches its stage through
-requirements, evidence and stage gates (``demo_lifecycle``), never by setting the stage.
+requirements, evidence and stage gates (``demo.lifecycle``), never by setting the stage.
 """
 
 from __future__ import annotations
@@ -25,6 +25,14 @@ from django.db.models.functions import Greatest
 from django.utils.text import slugify
 
 from cbrms.tenancy.context import acting_as
+from demo.lifecycle import (
+    PARTNER_SELECTION,
+    Side,
+    joint_work,
+    partner_prepare,
+    stages_pass,
+)
+from demo.story import NORTHWIND_CONTOSO, Story
 from lifecycle.models import RecordKind
 from relationships.models import (
     Membership,
@@ -36,14 +44,6 @@ from relationships.models import (
     SizeClass,
     User,
 )
-from relationships.services.demo_lifecycle import (
-    PARTNER_SELECTION,
-    Side,
-    joint_work,
-    partner_prepare,
-    stages_pass,
-)
-from relationships.services.demo_story import NORTHWIND_CONTOSO, Story
 from relationships.services.organizations import membership_add, organization_create
 from relationships.services.relationships import party_accept, party_invite, relationship_create
 
@@ -188,7 +188,7 @@ RELATIONSHIPS = (
             "Contoso runs Northwind's regional warehousing and last-mile delivery; the two plan "
             "capacity, service levels and improvements together."
         ),
-        # Stages 1-4 approved with evidence on both sides, stage 5 under way (demo_story).
+        # Stages 1-4 approved with evidence on both sides, stage 5 under way (demo.story).
         stage=5,
         parties=(DemoParty("contoso", ser_login="executive"),),
         story=NORTHWIND_CONTOSO,

@@ -1,9 +1,9 @@
 """The audit trigger every tenant table carries.
 
 Each tracked table gets an AFTER row trigger that hands the old and new rows to one SQL function,
-``cbrms_audit_capture`` (created by governance migration 0001), which writes one ``AuditEvent``
-row. Being a trigger, it also records bulk and queryset updates and raw SQL. Who acted comes from
-the session settings that ``cbrms.tenancy.context.acting_as`` sets.
+``cbrms_audit_capture`` (``cbrms.audit.sql``, created by governance migration 0001), which writes
+one ``AuditEvent`` row. Being a trigger, it also records bulk and queryset updates and raw SQL.
+Who acted comes from the session settings that ``cbrms.tenancy.context.acting_as`` sets.
 """
 
 import pgtrigger

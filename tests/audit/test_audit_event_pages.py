@@ -1,6 +1,6 @@
 """Pages of ``audit-events/``: every visible event once, in order, forwards and backwards.
 
-The list reads each branch of the scope on its own (``governance.api.pagination``); these
+The list reads each branch of the scope on its own (``cbrms.audit.pagination``); these
 tests hold it to the scope itself: what ``AuditEvent.objects`` shows the organization, newest
 first, is exactly what walking the pages returns, whatever the filters and the page size.
 """
@@ -14,10 +14,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cbrms.audit.models import AuditEvent
 from cbrms.tenancy.context import acting_as
-from governance.models import AuditEvent
 from relationships.models import Relationship, Role
 from relationships.services.relationships import party_invite
+from relationships.visibility import audit_scope_branches
 from tests.conftest import api_client_for
 from tests.factories import MembershipFactory, OrganizationFactory, make_relationship
 
@@ -105,11 +106,11 @@ def test_the_pages_hold_every_visible_event_once_newest_first(world, trail, part
 
 
 def test_the_branches_hold_exactly_the_scope(world, trail):
-    """``scope_branches`` regroups the scope's condition; the rows must stay the same."""
+    """``audit_scope_branches`` regroups the scope's condition; the rows must stay the same."""
     organizations = (world.own, world.partner, world.stranger, trail["hub"], trail["rival"])
     for organization in organizations:
         branches = AuditEvent.objects.unscoped().filter(
-            reduce(operator.or_, AuditEvent.scope_branches(organization))
+            reduce(operator.or_, audit_scope_branches(organization))
         )
         assert sorted(branches.values_list("id", flat=True), reverse=True) == visible_ids(
             organization

@@ -1,4 +1,7 @@
-"""How a request gets its acting organization: from the URL, checked against who is asking."""
+"""How a request gets its acting organization: from the URL, checked against who is asking.
+
+The tenancy mechanism calls it through ``CBRMS_TENANCY["RESOLVE_MEMBERSHIP"]``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from django.http import Http404
 from relationships.models import ApiToken, Membership
 
 
-def resolve_membership(*, user, organization_slug: str, token: ApiToken | None) -> Membership:
+def resolve_membership(*, user, organization_slug: str, auth=None) -> Membership:
     """The membership a request acts through, or 404.
 
     A token acts only as its own organization: any other organization in the URL answers 404,
@@ -16,6 +19,7 @@ def resolve_membership(*, user, organization_slug: str, token: ApiToken | None) 
     """
     if user is None or not user.is_authenticated:
         raise Http404
+    token = auth if isinstance(auth, ApiToken) else None
     if token is not None:
         membership = token.membership
         if membership.organization.slug != organization_slug:

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from cbrms.mail import absolute_url, send_once
+from relationships.links import member_invitation_link
 from relationships.models import MemberInvitation, MemberInvitationStatus
-from relationships.services.invitation_links import member_invitation_link
 
 
 def password_link_lifetime() -> str:

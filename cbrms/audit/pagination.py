@@ -10,8 +10,8 @@ rows to find fifty (benchmarks/README.md).
 So a page is read in three statements:
 
 1. **the relationship ids** the organization's events may belong to, as two short lists
-   (``AuditEvent.scope_branches``, which splits the same condition into branches that each
-   use one index);
+   (the view's ``scope_branch_querysets``: the relationships app splits the scope's condition
+   into branches that each use one index, ``relationships.visibility.audit_scope_branches``);
 2. **candidates**: each branch, on the filtered trail, takes the ``page_size + 1`` ids beyond
    the cursor in its index's order (``audit_org_idx``, ``audit_relationship_idx``), and a
    ``UNION ALL`` joins them: at most ``3 * (page_size + 1)`` ids;

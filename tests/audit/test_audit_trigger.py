@@ -2,7 +2,7 @@
 
 import pytest
 
-from governance.models import AuditEvent
+from cbrms.audit.models import AuditEvent
 from relationships.models import ApiToken, Relationship
 from relationships.services.tokens import token_authenticate, token_create
 from tests.factories import MembershipFactory

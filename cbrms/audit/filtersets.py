@@ -1,4 +1,4 @@
-"""Filters of the governance API lists."""
+"""Filters of the audit feed, and the names of the audited tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import django_filters as filters
 from django.apps import apps
 from django.db.models import QuerySet
 
-from governance.models import AuditAction, AuditEvent
+from cbrms.audit.models import AuditAction, AuditEvent
 
 
 @cache

@@ -1,3 +1,0 @@
-from governance.models.audit import AuditAction, AuditEvent
-
-__all__ = ["AuditAction", "AuditEvent"]
