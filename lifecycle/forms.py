@@ -6,8 +6,7 @@ from django import forms
 from django.core.validators import URLValidator
 
 from cbrms.errors import ApplicationError
-from lifecycle.models import EvidenceKind, GateKind, RequirementStatus
-from relationships.models import STAGE_NAMES
+from lifecycle.models import EvidenceKind, GateKind, RequirementStatus, Stage
 
 
 class ApplicationErrorForm(forms.Form):
@@ -71,17 +70,17 @@ class EvidenceForm(ApplicationErrorForm):
 
 def gate_kind_choices(current_stage: int) -> list[tuple[str, str]]:
     """The decisions that can be asked for from ``current_stage``, in the words of the page."""
-    if current_stage == 8:
+    if current_stage == Stage.last():
         choices = [(GateKind.ADVANCE, "Close the relationship: the exit is complete")]
     else:
         following = current_stage + 1
-        choices = [(GateKind.ADVANCE, f"Advance to stage {following}, {STAGE_NAMES[following]}")]
-    if current_stage > 1:
+        choices = [(GateKind.ADVANCE, f"Advance to stage {following}, {Stage(following).label}")]
+    if current_stage > Stage.first():
         previous = current_stage - 1
         choices.append(
-            (GateKind.SEND_BACK, f"Send back to stage {previous}, {STAGE_NAMES[previous]}")
+            (GateKind.SEND_BACK, f"Send back to stage {previous}, {Stage(previous).label}")
         )
-    if current_stage in (5, 6, 7):
+    if Stage.exit_activated_from(current_stage):
         choices.append((GateKind.ACTIVATE_EXIT, "Activate the exit strategy (go to stage 8)"))
     return choices
 

@@ -1,4 +1,5 @@
-"""The lifecycle's reactions to the relationships app (``relationships.hooks``).
+"""The lifecycle's reactions to the relationships app (``relationships.hooks``), and the stage
+vocabulary it lends it.
 
 A relationship starts its lifecycle on the newest catalog of its profile, with the lead's
 checklist; an organization that joins gets its own copy of the internal items.
@@ -6,9 +7,12 @@ checklist; an organization that joins gets its own copy of the internal items.
 
 from __future__ import annotations
 
+from lifecycle.models import Stage
 from lifecycle.services.requirements import lifecycle_start, requirements_provision
 from relationships import hooks
 from relationships.models import Party, Relationship
+
+hooks.register_stages(Stage)
 
 
 @hooks.on_relationship_started

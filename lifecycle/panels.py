@@ -27,6 +27,7 @@ from lifecycle.models import (
     RelationshipFramework,
     Requirement,
     RequirementStatus,
+    Stage,
     StageState,
 )
 from lifecycle.selectors.gates import (
@@ -35,10 +36,10 @@ from lifecycle.selectors.gates import (
     stage_overview,
     with_gate_details,
 )
-from lifecycle.services.approvers import LAST_INTERNAL_STAGE, approval_rule
+from lifecycle.services.approvers import approval_rule
 from lifecycle.services.gates import gate_requester_check
 from relationships.disclosure import request_disclosure
-from relationships.models import STAGE_NAMES, Relationship, RelationshipStatus, Visibility
+from relationships.models import Relationship, RelationshipStatus, Visibility
 from relationships.roles import Capability, role_can
 
 #: How many ledger entries the decision record shows, newest first.
@@ -73,7 +74,7 @@ def selected_stage(request: HttpRequest, relationship: Relationship) -> int:
         stage = int(request.GET.get("stage", ""))
     except ValueError:
         return relationship.current_stage
-    return stage if stage in STAGE_NAMES else relationship.current_stage
+    return stage if stage in Stage.values else relationship.current_stage
 
 
 def requirement_is_open(relationship: Relationship, requirement: Requirement) -> bool:
@@ -192,7 +193,7 @@ def checklist_context(request: HttpRequest, relationship: Relationship, stage: i
         requirements.append(prepare_requirement(request, requirement))
     return {
         "stage_number": stage,
-        "stage_name": STAGE_NAMES[stage],
+        "stage_name": Stage(stage).label,
         "requirements": requirements,
         "stage_passed": stage < relationship.current_stage,
         "stage_closed": any(not requirement_is_open(relationship, r) for r in requirements),
@@ -408,10 +409,10 @@ def gate_panel_context(
         "may_decide": may_decide,
         "decision_form": decision_form or (GateDecisionForm() if may_decide else None),
         "missing": missing or [],
-        "lead_decides_alone": current <= LAST_INTERNAL_STAGE or relationship.is_ecosystem,
+        "lead_decides_alone": Stage.is_internal(current) or relationship.is_ecosystem,
         "is_lead": relationship.lead_organization_id == request.organization.pk,
         "current_stage": current,
-        "current_stage_name": STAGE_NAMES[current],
+        "current_stage_name": Stage(current).label,
         "exited": relationship.status == RelationshipStatus.EXITED,
         "GateKind": GateKind,
         "GateStatus": GateStatus,

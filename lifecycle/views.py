@@ -32,12 +32,13 @@ from lifecycle.models import (
     RecordKind,
     Requirement,
     RequirementStatus,
+    Stage,
 )
 from lifecycle.selectors.gates import approval_inbox
 from lifecycle.services.evidence import evidence_create
 from lifecycle.services.gates import gate_decide, gate_request
 from lifecycle.services.requirements import requirement_update
-from relationships.models import STAGE_NAMES, Relationship, RelationshipStatus
+from relationships.models import Relationship, RelationshipStatus
 from relationships.roles import Capability
 
 
@@ -93,7 +94,7 @@ def _render_requirement(
         "relationship": relationship,
         "requirement": requirement,
         "stage_number": stage,
-        "stage_name": STAGE_NAMES[stage],
+        "stage_name": Stage(stage).label,
     }
     if request.htmx:
         # The counts of the timeline and the gate's staleness may have changed with it.
@@ -255,7 +256,7 @@ def _decision_message(relationship: Relationship, before: int, approved: bool) -
     if relationship.current_stage != before:
         stage = relationship.current_stage
         return (
-            f"You approved the gate: the relationship moved to stage {stage}, {STAGE_NAMES[stage]}."
+            f"You approved the gate: the relationship moved to stage {stage}, {Stage(stage).label}."
         )
     return "You approved the gate. It now waits for the other SERs."
 
@@ -303,7 +304,7 @@ def approvals(request: HttpRequest, org_slug: str) -> HttpResponse:
             "entry": entry,
             "gate": entry.gate,
             "stale": entry.stale,  # same rule as the gate's, computed for all entries at once
-            "to_stage_name": STAGE_NAMES[entry.gate.to_stage],
+            "to_stage_name": Stage(entry.gate.to_stage).label,
         }
         for entry in approval_inbox(membership=request.membership)
     ]

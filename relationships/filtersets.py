@@ -6,8 +6,8 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cbrms.api.filters import BooleanFilter
+from relationships import hooks
 from relationships.models import (
-    STAGE_NAMES,
     ApiToken,
     Membership,
     Party,
@@ -26,7 +26,7 @@ class RelationshipFilterSet(filters.FilterSet):
     type = filters.ChoiceFilter(choices=RelationshipType.choices)
     stage = filters.TypedChoiceFilter(
         field_name="current_stage",
-        choices=sorted(STAGE_NAMES.items()),
+        choices=lambda: sorted(hooks.stage_names().items()),
         coerce=int,
         label="Current lifecycle stage (1-8)",
     )

@@ -11,9 +11,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 
 from cbrms.errors import ApplicationError
-from relationships import signin
+from relationships import hooks, signin
 from relationships.models import (
-    STAGE_NAMES,
     FrameworkProfile,
     Membership,
     RelationshipStatus,
@@ -117,7 +116,9 @@ class RelationshipFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "Any stage")] + [(n, f"{n} · {name}") for n, name in STAGE_NAMES.items()],
+        choices=lambda: (
+            [("", "Any stage")] + [(n, f"{n} · {name}") for n, name in hooks.stage_names().items()]
+        ),
     )
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *RelationshipStatus.choices]

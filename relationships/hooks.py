@@ -1,4 +1,5 @@
-"""How the layers above react to what happens here, without this app knowing them.
+"""How the layers above react to what happens here, and what they tell it, without this app
+knowing them.
 
 DESIGN.md: a reaction that crosses layers is the upper layer's. This app calls the hooks that
 upper apps register in their ``AppConfig.ready`` (the lifecycle lays out a new relationship's
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from django.db import models
 
 if TYPE_CHECKING:
     from relationships.models import Party, Relationship
@@ -44,3 +47,27 @@ def relationship_started(relationship: Relationship) -> None:
 def party_joined(party: Party) -> None:
     for hook in _party_joined:
         hook(party)
+
+
+# --- the stage vocabulary ------------------------------------------------------------------
+
+#: A relationship moves through numbered stages (``Relationship.current_stage``, 1 to 8); what
+#: they are called is the lifecycle's vocabulary (``lifecycle.models.Stage``), which it
+#: registers here. Without it the stages are only numbered.
+_stages: type[models.IntegerChoices] | None = None
+
+
+def register_stages(vocabulary: type[models.IntegerChoices]) -> None:
+    global _stages
+    _stages = vocabulary
+
+
+def stage_names() -> dict[int, str]:
+    """Stage number -> name, in order."""
+    if _stages is None:
+        return {number: f"Stage {number}" for number in range(1, 9)}
+    return {int(stage): stage.label for stage in _stages}
+
+
+def stage_name(number: int) -> str:
+    return stage_names()[number]

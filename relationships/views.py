@@ -26,7 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cbrms.errors import ApplicationError
-from relationships import signin
+from relationships import hooks, signin
 from relationships.forms import (
     EmailAuthenticationForm,
     PasswordChangeForm,
@@ -35,7 +35,6 @@ from relationships.forms import (
     RelationshipFilterForm,
 )
 from relationships.models import (
-    STAGE_NAMES,
     Membership,
     Party,
     PartyRole,
@@ -230,7 +229,7 @@ def _stage_timeline(relationship: Relationship) -> list[dict]:
 
     return [
         {"number": number, "name": name, "state": state(number)}
-        for number, name in STAGE_NAMES.items()
+        for number, name in hooks.stage_names().items()
     ]
 
 
@@ -277,7 +276,7 @@ def relationship_create_view(request: HttpRequest, org_slug: str) -> HttpRespons
         else:
             messages.success(request, f"Relationship “{relationship.name}” started at stage 1.")
             return redirect("relationship-detail", org_slug=org_slug, pk=relationship.pk)
-    context = {"form": form, "first_stage": STAGE_NAMES[1]}
+    context = {"form": form, "first_stage": hooks.stage_name(1)}
     return render(request, "relationships/relationship_form.html", context)
 
 

@@ -11,6 +11,7 @@ from lifecycle.models.choices import (
     ItemScope,
     RecordKind,
     RequirementStatus,
+    Stage,
     StageState,
 )
 from lifecycle.models.ledger import GENESIS_HASH, DecisionRecord, GateApprover
@@ -34,5 +35,6 @@ __all__ = [
     "RelationshipFramework",
     "Requirement",
     "RequirementStatus",
+    "Stage",
     "StageState",
 ]

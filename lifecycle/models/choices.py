@@ -1,6 +1,43 @@
 """Vocabularies of the lifecycle app."""
 
+from __future__ import annotations
+
 from django.db import models
+
+
+class Stage(models.IntegerChoices):
+    """The eight stages of a relationship's lifecycle (ISO 44001 clause 8), in order.
+
+    Stages 1-4 are one organization's own work (its gates are internal to the lead); 5-8 are
+    joint. The exit strategy is activated from 5, 6 or 7 into 8.
+    """
+
+    OPERATIONAL_AWARENESS = 1, "Operational awareness"
+    KNOWLEDGE = 2, "Knowledge"
+    INTERNAL_ASSESSMENT = 3, "Internal assessment"
+    PARTNER_SELECTION = 4, "Partner selection"
+    WORKING_TOGETHER = 5, "Working together"
+    VALUE_CREATION = 6, "Value creation"
+    STAYING_TOGETHER = 7, "Staying together"
+    EXIT = 8, "Exit strategy activation"
+
+    @classmethod
+    def is_internal(cls, stage: int) -> bool:
+        """Stages 1-4: one organization's own work; their gates are the lead's alone."""
+        return stage <= cls.PARTNER_SELECTION
+
+    @classmethod
+    def exit_activated_from(cls, stage: int) -> bool:
+        """Whether the exit strategy may be activated from ``stage`` (into stage 8)."""
+        return cls.WORKING_TOGETHER <= stage < cls.EXIT
+
+    @classmethod
+    def first(cls) -> Stage:
+        return cls.OPERATIONAL_AWARENESS
+
+    @classmethod
+    def last(cls) -> Stage:
+        return cls.EXIT
 
 
 class ItemScope(models.TextChoices):

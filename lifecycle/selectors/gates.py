@@ -19,6 +19,7 @@ from lifecycle.models import (
     GateStatus,
     RecordKind,
     Requirement,
+    Stage,
     StageState,
 )
 from lifecycle.services.gates import (
@@ -28,7 +29,6 @@ from lifecycle.services.gates import (
 )
 from lifecycle.services.ledger import JOINT_CHAIN, ChainVerification, chain_verify
 from relationships.models import (
-    STAGE_NAMES,
     Membership,
     Relationship,
     RelationshipStatus,
@@ -132,7 +132,7 @@ def stage_overview(relationship: Relationship) -> list[StageView]:
         .exclude(entries__kind__in=CLOSING_KINDS)
         .exists()
     )
-    counts: dict[int, list[int]] = {n: [0, 0] for n in STAGE_NAMES}
+    counts: dict[int, list[int]] = {stage: [0, 0] for stage in Stage.values}
     # Items a catalog upgrade dropped are kept for the record but count for no stage.
     current = Requirement.objects.filter(
         relationship=relationship, item__catalog_id=F("relationship__framework__catalog_id")
@@ -142,8 +142,8 @@ def stage_overview(relationship: Relationship) -> list[StageView]:
         counts[stage][1] += status in ("met", "not_applicable")
     exited = relationship.status == RelationshipStatus.EXITED
     views = []
-    for number, name in STAGE_NAMES.items():
-        if number < relationship.current_stage or (exited and number == 8):
+    for number, name in Stage.choices:
+        if number < relationship.current_stage or (exited and number == Stage.last()):
             state = StageState.APPROVED
         elif number == relationship.current_stage:
             state = StageState.GATE_REQUESTED if pending else StageState.IN_PROGRESS

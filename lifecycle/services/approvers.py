@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cbrms.errors import ValidationFailed
-from lifecycle.models import ApproverPool, RelationshipFramework
+from lifecycle.models import ApproverPool, RelationshipFramework, Stage
 from relationships.models import Membership, Party, PartyRole, PartyStatus, Relationship
-
-LAST_INTERNAL_STAGE = 4
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ def approval_rule(*, relationship: Relationship, from_stage: int) -> ApprovalRul
         .order_by("id")
     )
     lead = [p for p in parties if p.is_lead]
-    if from_stage <= LAST_INTERNAL_STAGE:
+    if Stage.is_internal(from_stage):
         deciding, quorum = lead, 0
     elif relationship.is_ecosystem:
         framework = RelationshipFramework.objects.unscoped().get(relationship=relationship)

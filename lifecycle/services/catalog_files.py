@@ -29,12 +29,12 @@ from typing import Any
 import yaml
 
 from cbrms.errors import ApplicationError
-from lifecycle.models import Catalog, CatalogItem, ItemScope
+from lifecycle.models import Catalog, CatalogItem, ItemScope, Stage
 from relationships.models import FrameworkProfile
 
 CATALOG_KEYS = frozenset({"profile", "version", "title", "items"})
 ITEM_KEYS = frozenset({"id", "stage", "scope", "title", "guidance", "mandatory", "evidence"})
-STAGES = range(1, 9)
+STAGES = Stage.values
 # Stages 1-3 are one organization's own work and 5-8 the parties' joint work; only stage 4 mixes
 # the two (DOMAIN.md). A catalog breaking this would leak internal records or hide joint ones.
 STAGE_SCOPES: dict[int, frozenset[str]] = {

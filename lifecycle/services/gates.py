@@ -26,8 +26,9 @@ from lifecycle.models import (
     RecordKind,
     Requirement,
     RequirementStatus,
+    Stage,
 )
-from lifecycle.services.approvers import LAST_INTERNAL_STAGE, approval_rule
+from lifecycle.services.approvers import approval_rule
 from lifecycle.services.ledger import record_append
 from lifecycle.services.requirements import gating_q, gating_requirements
 from relationships.models import (
@@ -114,18 +115,18 @@ def _unmet_requirements(*, relationship: Relationship, stage: int) -> list[dict]
 def _target(relationship: Relationship, kind: str) -> tuple[int, int]:
     stage = relationship.current_stage
     if kind == GateKind.ADVANCE:
-        return stage, min(stage + 1, 8)
+        return stage, min(stage + 1, Stage.last())
     if kind == GateKind.SEND_BACK:
-        if stage == 1:
+        if stage == Stage.first():
             raise Conflict("Stage 1 has no earlier stage to go back to.", code="no_earlier_stage")
         return stage, stage - 1
     if kind == GateKind.ACTIVATE_EXIT:
-        if stage not in (5, 6, 7):
+        if not Stage.exit_activated_from(stage):
             raise Conflict(
                 "The exit strategy can be activated from stage 5, 6 or 7 only.",
                 code="exit_not_allowed",
             )
-        return stage, 8
+        return stage, Stage.EXIT
     raise ValidationFailed("Unknown kind of gate.", fields={"kind": ["Not a valid choice."]})
 
 
@@ -144,7 +145,7 @@ def gate_requester_check(
     )
     if party is None:
         raise PermissionRefused("Only an active party of the relationship requests its gates.")
-    if (stage <= LAST_INTERNAL_STAGE or relationship.is_ecosystem) and not party.is_lead:
+    if (Stage.is_internal(stage) or relationship.is_ecosystem) and not party.is_lead:
         raise PermissionRefused(
             "The lead organization requests the gates of stages 1-4 (and every gate of an "
             "ecosystem).",
@@ -199,7 +200,7 @@ def gate_request(
                 extra={"missing": unmet},
             )
     rule = approval_rule(relationship=relationship, from_stage=from_stage)
-    visibility = Visibility.INTERNAL if from_stage <= LAST_INTERNAL_STAGE else Visibility.JOINT
+    visibility = Visibility.INTERNAL if Stage.is_internal(from_stage) else Visibility.JOINT
 
     previous = pending_gate(relationship)
     if previous is not None:
@@ -297,7 +298,7 @@ def gate_is_defeated(gate: DecisionRecord, decisions: dict[int, str]) -> bool:
 def _apply(relationship: Relationship, gate: DecisionRecord) -> None:
     """Move the relationship as the passed gate decided."""
     fields = ["current_stage", "updated_at"]
-    if gate.gate_kind == GateKind.ADVANCE and gate.from_stage == 8:
+    if gate.gate_kind == GateKind.ADVANCE and gate.from_stage == Stage.EXIT:
         relationship.status = RelationshipStatus.EXITED
         fields.append("status")
     elif gate.gate_kind == GateKind.ACTIVATE_EXIT:

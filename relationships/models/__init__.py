@@ -1,7 +1,6 @@
 """Models of the relationships app, re-exported so callers import from ``relationships.models``."""
 
 from relationships.models.choices import (
-    STAGE_NAMES,
     FrameworkProfile,
     PartyRole,
     PartyStatus,
@@ -18,7 +17,6 @@ from relationships.models.tokens import ApiToken
 from relationships.models.users import User
 
 __all__ = [
-    "STAGE_NAMES",
     "ApiToken",
     "FrameworkProfile",
     "MemberInvitation",

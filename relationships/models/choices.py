@@ -71,15 +71,3 @@ class Visibility(models.TextChoices):
 
     INTERNAL = "internal", "Internal (own organization only)"
     JOINT = "joint", "Joint (all active parties)"
-
-
-STAGE_NAMES = {
-    1: "Operational awareness",
-    2: "Knowledge",
-    3: "Internal assessment",
-    4: "Partner selection",
-    5: "Working together",
-    6: "Value creation",
-    7: "Staying together",
-    8: "Exit strategy activation",
-}

@@ -9,8 +9,8 @@ from django.db.models.functions import Upper
 
 from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
+from relationships import hooks
 from relationships.models.choices import (
-    STAGE_NAMES,
     FrameworkProfile,
     PartyRole,
     PartyStatus,
@@ -103,7 +103,7 @@ class Relationship(models.Model):
 
     @property
     def stage_name(self) -> str:
-        return STAGE_NAMES[self.current_stage]
+        return hooks.stage_name(self.current_stage)
 
     @property
     def is_ecosystem(self) -> bool:
