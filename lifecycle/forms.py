@@ -5,21 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import URLValidator
 
-from cbrms.errors import ApplicationError
+from cbrms.forms import ServiceForm
 from lifecycle.models import EvidenceKind, GateKind, RequirementStatus, Stage
 
 
-class ApplicationErrorForm(forms.Form):
-    """A form that can show a service's refusal: its message on top, field messages at fields."""
-
-    def add_application_error(self, error: ApplicationError) -> None:
-        self.add_error(None, error.message)
-        for field, messages in (error.fields or {}).items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
-
-
-class RequirementStatusForm(ApplicationErrorForm):
+class RequirementStatusForm(ServiceForm):
     """Record progress on one requirement (``requirement_update``)."""
 
     status = forms.ChoiceField(label="Status", choices=RequirementStatus.choices)
@@ -32,7 +22,7 @@ class RequirementStatusForm(ApplicationErrorForm):
     )
 
 
-class EvidenceForm(ApplicationErrorForm):
+class EvidenceForm(ServiceForm):
     """Add a note, a link or a file to a requirement (``evidence_create``)."""
 
     kind = forms.ChoiceField(
@@ -85,7 +75,7 @@ def gate_kind_choices(current_stage: int) -> list[tuple[str, str]]:
     return choices
 
 
-class GateRequestForm(ApplicationErrorForm):
+class GateRequestForm(ServiceForm):
     """Ask the SERs to decide on leaving the current stage (``gate_request``)."""
 
     kind = forms.ChoiceField(label="Decision to ask for", widget=forms.RadioSelect)
@@ -104,7 +94,7 @@ class GateRequestForm(ApplicationErrorForm):
         self.fields["kind"].initial = GateKind.ADVANCE
 
 
-class GateDecisionForm(ApplicationErrorForm):
+class GateDecisionForm(ServiceForm):
     """One SER's approval or rejection of a gate (``gate_decide``); the button says which."""
 
     comment = forms.CharField(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from cbrms.mail import send_once
+from cbrms.mail import absolute_url, send_once
 from lifecycle.models import CLOSING_KINDS, DecisionRecord, GateApprover, RecordKind
 
 
@@ -42,8 +43,13 @@ def gate_requested_notify(*, gate_id: int, job_id: str | None = None) -> int:
         context = {
             "gate": gate,
             "approver": approver,
-            "url": f"{settings.CBRMS_BASE_URL}/o/{approver.organization.slug}/relationships/"
-            f"{gate.relationship_id}/",
+            # Straight to the decision form, with the evidence below it.
+            "url": absolute_url(
+                reverse(
+                    "relationship-gate",
+                    kwargs={"org_slug": approver.organization.slug, "pk": gate.relationship_id},
+                )
+            ),
         }
         subject = (
             f"Stage gate waiting for your decision: {gate.relationship.name}, "
@@ -79,8 +85,12 @@ def gate_decided_notify(*, gate_id: int, job_id: str | None = None) -> int:
         "gate": gate,
         "passed": outcome.kind == RecordKind.GATE_PASSED,
         "decisions": decisions,
-        "url": f"{settings.CBRMS_BASE_URL}/o/{gate.organization.slug}/relationships/"
-        f"{gate.relationship_id}/",
+        "url": absolute_url(
+            reverse(
+                "relationship-detail",
+                kwargs={"org_slug": gate.organization.slug, "pk": gate.relationship_id},
+            )
+        ),
     }
     verdict = "approved" if context["passed"] else "rejected"
     subject = f"Stage gate {verdict}: {gate.relationship.name}, stage {gate.from_stage}"

@@ -40,7 +40,8 @@ from lifecycle.services.approvers import approval_rule
 from lifecycle.services.gates import gate_requester_check
 from relationships.disclosure import request_disclosure
 from relationships.models import Relationship, RelationshipStatus, Visibility
-from relationships.roles import Capability, role_can
+from relationships.permissions import can
+from relationships.roles import Capability
 
 #: How many ledger entries the decision record shows, newest first.
 LEDGER_ENTRIES_SHOWN = 50
@@ -57,11 +58,6 @@ _TIMELINE_LABEL = {
     StageState.GATE_REQUESTED: "Gate requested",
     StageState.NOT_STARTED: "Upcoming",
 }
-
-
-def can(request: HttpRequest, capability: Capability) -> bool:
-    membership = getattr(request, "membership", None)
-    return membership is not None and role_can(membership.role, capability)
 
 
 def relationship_is_open(relationship: Relationship) -> bool:

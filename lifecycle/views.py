@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,12 +38,8 @@ from lifecycle.services.evidence import evidence_create
 from lifecycle.services.gates import gate_decide, gate_request
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Relationship, RelationshipStatus
+from relationships.permissions import capability_required
 from relationships.roles import Capability
-
-
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not panels.can(request, capability):
-        raise PermissionDenied("Your role in this organization does not allow this.")
 
 
 def _relationship(pk: int) -> Relationship:
@@ -123,17 +118,17 @@ def _saved(
 
 @login_required
 @require_GET
+@capability_required(Capability.LIFECYCLE_VIEW)
 def requirement_page(request: HttpRequest, org_slug: str, pk: int, requirement_pk: int):
     """One requirement on a page of its own (where a refused form lands without JavaScript)."""
-    _require(request, Capability.LIFECYCLE_VIEW)
     relationship, requirement = _requirement(pk, requirement_pk)
     return _render_requirement(request, relationship, requirement)
 
 
 @login_required
 @require_POST
+@capability_required(Capability.REQUIREMENTS_EDIT)
 def requirement_status(request: HttpRequest, org_slug: str, pk: int, requirement_pk: int):
-    _require(request, Capability.REQUIREMENTS_EDIT)
     relationship, requirement = _requirement(pk, requirement_pk)
     form = RequirementStatusForm(request.POST, prefix=f"req-{requirement.pk}")
     if form.is_valid():
@@ -155,8 +150,8 @@ def requirement_status(request: HttpRequest, org_slug: str, pk: int, requirement
 
 @login_required
 @require_POST
+@capability_required(Capability.EVIDENCE_MANAGE)
 def evidence_add(request: HttpRequest, org_slug: str, pk: int, requirement_pk: int):
-    _require(request, Capability.EVIDENCE_MANAGE)
     relationship, requirement = _requirement(pk, requirement_pk)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"ev-{requirement.pk}")
     if form.is_valid():
@@ -181,9 +176,9 @@ def evidence_add(request: HttpRequest, org_slug: str, pk: int, requirement_pk: i
 
 @login_required
 @require_GET
+@capability_required(Capability.LIFECYCLE_VIEW)
 def evidence_download(request: HttpRequest, org_slug: str, pk: int, evidence_pk: int):
     """An evidence file, as an attachment, with the headers of the API's download."""
-    _require(request, Capability.LIFECYCLE_VIEW)
     relationship = _relationship(pk)
     evidence = get_object_or_404(Evidence.objects, pk=evidence_pk, relationship=relationship)
     return evidence_file_response(evidence)
@@ -213,16 +208,16 @@ def _gate_done(request: HttpRequest, relationship: Relationship, message: str) -
 
 @login_required
 @require_GET
+@capability_required(Capability.LIFECYCLE_VIEW)
 def gate_page(request: HttpRequest, org_slug: str, pk: int):
     """The gate panel and the decision record on a page of their own."""
-    _require(request, Capability.LIFECYCLE_VIEW)
     return _render_gate(request, _relationship(pk))
 
 
 @login_required
 @require_POST
+@capability_required(Capability.GATES_REQUEST)
 def gate_request_view(request: HttpRequest, org_slug: str, pk: int):
-    _require(request, Capability.GATES_REQUEST)
     relationship = _relationship(pk)
     form = GateRequestForm(request.POST, current_stage=relationship.current_stage)
     missing: list[dict] = []
@@ -263,8 +258,8 @@ def _decision_message(relationship: Relationship, before: int, approved: bool) -
 
 @login_required
 @require_POST
+@capability_required(Capability.GATES_DECIDE)
 def gate_decide_view(request: HttpRequest, org_slug: str, pk: int, gate_pk: int):
-    _require(request, Capability.GATES_DECIDE)
     relationship = _relationship(pk)
     gate = get_object_or_404(
         DecisionRecord.objects.select_related("relationship"),
@@ -296,9 +291,9 @@ def gate_decide_view(request: HttpRequest, org_slug: str, pk: int, gate_pk: int)
 
 @login_required
 @require_GET
+@capability_required(Capability.LIFECYCLE_VIEW)
 def approvals(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Gates waiting for the signed-in SER's decision, oldest first."""
-    _require(request, Capability.LIFECYCLE_VIEW)
     rows = [
         {
             "entry": entry,

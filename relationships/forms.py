@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 
-from cbrms.errors import ApplicationError
+from cbrms.forms import ServiceErrorsMixin
 from relationships import hooks, signin
 from relationships.models import (
     FrameworkProfile,
@@ -19,21 +19,6 @@ from relationships.models import (
     RelationshipType,
     Role,
 )
-
-
-class ServiceErrorsMixin:
-    """Show a service's refusal (``ApplicationError``) on the form: its field messages at the
-    fields, its message on top, or at ``field`` when it names no field of its own."""
-
-    def add_application_error(self, error: ApplicationError, field: str | None = None) -> None:
-        fields = {name: msgs for name, msgs in (error.fields or {}).items() if name in self.fields}
-        if not fields:
-            self.add_error(field if field in self.fields else None, error.message)
-            return
-        self.add_error(None, error.message)
-        for name, msgs in fields.items():
-            for message in msgs:
-                self.add_error(name, message)
 
 
 class EmailAuthenticationForm(AuthenticationForm):

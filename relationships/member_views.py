@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +24,8 @@ from relationships import signin
 from relationships.forms import MemberInviteForm, MemberSignupForm
 from relationships.links import member_invitation_from_link
 from relationships.models import MemberInvitation, MemberInvitationStatus, Membership
-from relationships.roles import Capability, role_can
+from relationships.permissions import can, capability_required
+from relationships.roles import Capability
 from relationships.services.members import (
     invited_account,
     member_invitation_accept,
@@ -37,16 +37,6 @@ from relationships.services.members import (
 )
 
 MEMBERS_PER_PAGE = 50
-
-
-def _can(request: HttpRequest, capability: Capability) -> bool:
-    membership = getattr(request, "membership", None)
-    return membership is not None and role_can(membership.role, capability)
-
-
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not _can(request, capability):
-        raise PermissionDenied("Your role in this organization does not allow this.")
 
 
 # --- the members page ----------------------------------------------------------------------
@@ -61,7 +51,7 @@ def _members_page(request: HttpRequest, invite_form: MemberInviteForm | None = N
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     for member in page.object_list:
         member.locked_until = signin.lock_end(member.last_signin_failure)
-    can_manage = _can(request, Capability.MEMBERS_MANAGE)
+    can_manage = can(request, Capability.MEMBERS_MANAGE)
     invitations = []
     if can_manage:
         invitations = [
@@ -80,15 +70,15 @@ def _members_page(request: HttpRequest, invite_form: MemberInviteForm | None = N
 
 @login_required
 @require_GET
+@capability_required(Capability.MEMBERS_VIEW)
 def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    _require(request, Capability.MEMBERS_VIEW)
     return _members_page(request)
 
 
 @login_required
 @require_POST
+@capability_required(Capability.MEMBERS_MANAGE)
 def member_invite_view(request: HttpRequest, org_slug: str) -> HttpResponse:
-    _require(request, Capability.MEMBERS_MANAGE)
     form = MemberInviteForm(request.POST)
     if form.is_valid():
         try:
@@ -109,8 +99,8 @@ def member_invite_view(request: HttpRequest, org_slug: str) -> HttpResponse:
     return _members_page(request, invite_form=form, status=400)
 
 
+@capability_required(Capability.MEMBERS_MANAGE)
 def _invitation_action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
-    _require(request, Capability.MEMBERS_MANAGE)
     invitation = get_object_or_404(MemberInvitation, pk=pk)
     try:
         service(invitation=invitation)
@@ -139,8 +129,8 @@ def member_invitation_revoke_view(request: HttpRequest, org_slug: str, pk: int) 
 
 @login_required
 @require_POST
+@capability_required(Capability.MEMBERS_MANAGE)
 def member_unlock_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    _require(request, Capability.MEMBERS_MANAGE)
     member = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
     signin.account_unlock(email=member.user.email, by=request.user.email)
     messages.success(request, f"{member.user} can sign in again.")

@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -26,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cbrms.errors import ApplicationError
+from cbrms.mail import absolute_url
 from relationships import hooks, signin
 from relationships.forms import (
     EmailAuthenticationForm,
@@ -42,7 +41,8 @@ from relationships.models import (
     Relationship,
 )
 from relationships.notifications import password_link_lifetime
-from relationships.roles import Capability, role_can
+from relationships.permissions import can, capability_required
+from relationships.roles import Capability
 from relationships.selectors import parties_with_details
 from relationships.services.relationships import relationship_create
 
@@ -98,7 +98,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self) -> dict:
         # The link is built on CBRMS_BASE_URL, never on the Host header the visitor sent.
-        return {"base_url": settings.CBRMS_BASE_URL, "link_lifetime": password_link_lifetime()}
+        return {"base_url": absolute_url(""), "link_lifetime": password_link_lifetime()}
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -133,19 +133,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return render(request, "relationships/no_organization.html")
     return redirect("relationship-list", org_slug=membership.organization.slug)
-
-
-# --- capabilities --------------------------------------------------------------------------
-
-
-def _can(request: HttpRequest, capability: Capability) -> bool:
-    membership = getattr(request, "membership", None)
-    return membership is not None and role_can(membership.role, capability)
-
-
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not _can(request, capability):
-        raise PermissionDenied("Your role in this organization does not allow this.")
 
 
 # --- relationship list ---------------------------------------------------------------------
@@ -207,7 +194,7 @@ def relationship_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         "filtered": bool(set(filters) - {"archived"}),
         "previous_url": page.has_previous() and _page_url(request, page.previous_page_number()),
         "next_url": page.has_next() and _page_url(request, page.next_page_number()),
-        "can_manage": _can(request, Capability.RELATIONSHIPS_MANAGE),
+        "can_manage": can(request, Capability.RELATIONSHIPS_MANAGE),
     }
     # The filter form's HTMX requests target the results; anything else gets the whole page
     # (a plain browser, a history restore, any future boosted link).
@@ -263,8 +250,8 @@ def relationship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@capability_required(Capability.RELATIONSHIPS_MANAGE)
 def relationship_create_view(request: HttpRequest, org_slug: str) -> HttpResponse:
-    _require(request, Capability.RELATIONSHIPS_MANAGE)
     form = RelationshipCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -288,7 +275,7 @@ def _visible_relationship(request: HttpRequest, kwargs: dict) -> bool:
 
 
 def _may_manage_relationships(request: HttpRequest, kwargs: dict) -> bool:
-    return _can(request, Capability.RELATIONSHIPS_MANAGE)
+    return can(request, Capability.RELATIONSHIPS_MANAGE)
 
 
 #: Pages that have an equivalent in another organization, and whether the organization now

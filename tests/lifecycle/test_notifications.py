@@ -134,7 +134,8 @@ def test_the_ser_s_are_asked_and_the_requester_hears_the_approval(world, worker,
         message = by_recipient[side.ser.user.email]
         assert "Offshore wind maintenance" in message.subject
         assert "Offshore wind maintenance" in message.body
-        assert link(side, relationship) in message.body  # each SER's own organization's page
+        # Each SER's own organization's page of the gate: the decision form, evidence below.
+        assert f"{link(side, relationship)}gate/" in message.body
         assert side.ser.user.full_name in message.body
     assert published == [notify_gate_requested.name]
 
