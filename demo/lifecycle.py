@@ -111,6 +111,7 @@ def joint_work(*, relationship: Relationship, sides: dict[str, Side], story: Sto
             requirement_update(
                 requirement=requirement,
                 organization=side.organization,
+                by=side.manager,
                 status=step.status,
                 owner=side.manager,
                 due_date=due,
@@ -126,7 +127,10 @@ def _settle(requirements, *, side: Side, story: Story | None) -> None:
         for proof in proofs.get(requirement.item.key) or (_generic_proof(requirement, side),):
             _evidence_add(requirement, side=side, proof=proof)
         requirement_update(
-            requirement=requirement, organization=side.organization, status=RequirementStatus.MET
+            requirement=requirement,
+            organization=side.organization,
+            by=side.manager,
+            status=RequirementStatus.MET,
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest
 
 from cbrms.errors import ApplicationError, PermissionRefused
@@ -38,6 +38,7 @@ from lifecycle.selectors.gates import (
 )
 from lifecycle.services.approvers import approval_rule
 from lifecycle.services.gates import gate_requester_check
+from lifecycle.services.requirements import requirement_is_open, settled_q
 from relationships.disclosure import request_disclosure
 from relationships.models import Relationship, RelationshipStatus, Visibility
 from relationships.permissions import can
@@ -60,10 +61,6 @@ _TIMELINE_LABEL = {
 }
 
 
-def relationship_is_open(relationship: Relationship) -> bool:
-    return relationship.status != RelationshipStatus.EXITED and not relationship.is_archived
-
-
 def selected_stage(request: HttpRequest, relationship: Relationship) -> int:
     """The stage whose checklist the page shows: ``?stage=N``, else the current stage."""
     try:
@@ -71,22 +68,6 @@ def selected_stage(request: HttpRequest, relationship: Relationship) -> int:
     except ValueError:
         return relationship.current_stage
     return stage if stage in Stage.values else relationship.current_stage
-
-
-def requirement_is_open(relationship: Relationship, requirement: Requirement) -> bool:
-    """Whether work on a requirement may still change, by the service's own rule.
-
-    What a passed gate rested on (the joint items and the lead's own) stays as approved until
-    a send-back reopens the stage; another party's internal checklist never gated anything, so
-    a partner that joined in stage 4 still records its stages 1-3.
-    """
-    if not relationship_is_open(relationship):
-        return False
-    gated = (
-        requirement.visibility == Visibility.JOINT
-        or requirement.organization_id == relationship.lead_organization_id
-    )
-    return not (gated and requirement.stage < relationship.current_stage)
 
 
 # --- the timeline ----------------------------------------------------------------------------
@@ -126,10 +107,7 @@ def stage_progress(relationship: Relationship, stage: int) -> dict:
         relationship=relationship, stage=stage, item__catalog_id=_catalog_id(relationship)
     ).aggregate(
         total=Count("pk"),
-        settled=Count(
-            "pk",
-            filter=Q(status__in=(RequirementStatus.MET, RequirementStatus.NOT_APPLICABLE)),
-        ),
+        settled=Count("pk", filter=settled_q()),
     )
     return {"settled_count": counts["settled"], "requirement_count": counts["total"]}
 
@@ -141,13 +119,20 @@ def checklist_requirements(relationship: Relationship, stage: int, *, pk: int | 
         Requirement.objects.filter(
             relationship=relationship, stage=stage, item__catalog_id=_catalog_id(relationship)
         )
-        .select_related("item", "owner__user", "owner__organization", "organization")
+        .select_related(
+            "item",
+            "owner__user",
+            "owner__organization",
+            "settled_by__user",
+            "settled_by__organization",
+            "organization",
+        )
         .prefetch_related(
             Prefetch(
                 "evidence",
-                queryset=Evidence.objects.select_related("organization").order_by(
-                    "created_at", "id"
-                ),
+                queryset=Evidence.objects.select_related(
+                    "organization", "owner__user", "owner__organization"
+                ).order_by("created_at", "id"),
                 to_attr="evidence_items",
             )
         )
@@ -167,7 +152,7 @@ def prepare_requirement(
     feedback: str = "",
 ) -> Requirement:
     """Attach the forms the member may use (bound ones keep what was typed) and feedback."""
-    editable = requirement_is_open(requirement.relationship, requirement)
+    editable = requirement_is_open(requirement)
     requirement.may_edit = editable and can(request, Capability.REQUIREMENTS_EDIT)
     requirement.may_add_evidence = editable and can(request, Capability.EVIDENCE_MANAGE)
     requirement.feedback = feedback
@@ -192,8 +177,8 @@ def checklist_context(request: HttpRequest, relationship: Relationship, stage: i
         "stage_name": Stage(stage).label,
         "requirements": requirements,
         "stage_passed": stage < relationship.current_stage,
-        "stage_closed": any(not requirement_is_open(relationship, r) for r in requirements),
-        "stage_upcoming": stage > relationship.current_stage and relationship_is_open(relationship),
+        "stage_closed": any(not requirement_is_open(r) for r in requirements),
+        "stage_upcoming": stage > relationship.current_stage and not relationship.is_closed,
         "settled_count": sum(1 for r in requirements if r.is_settled),
         "requirement_count": len(requirements),
     }
@@ -232,6 +217,8 @@ class PendingGate:
     #: ecosystem whose member directory is closed): it sees the quorum, not who makes it.
     pool_undisclosed: bool = False
     evidence: list[EvidenceRow] = field(default_factory=list)
+    #: Met requirements of the gate whose evidence is all still draft: the SER should know.
+    drafts_only: list[Requirement] = field(default_factory=list)
     status_changes: list[dict] = field(default_factory=list)
     my_decision: DecisionRecord | None = None
     is_my_gate: bool = False
@@ -281,6 +268,21 @@ def _evidence_rows(relationship: Relationship, gate: DecisionRecord) -> list[Evi
         if int(pk) not in current:
             rows.append(EvidenceRow("", None, "", "", "removed"))
     return rows
+
+
+def resting_on_drafts_only(relationship: Relationship, stage: int):
+    """The met requirements a gate leaving ``stage`` rests on whose evidence (not withdrawn) is
+    all draft: proven, but on documents nobody has approved yet."""
+    approved = Evidence.objects.filter(
+        requirement_id=OuterRef("pk"), status=EvidenceStatus.APPROVED
+    )
+    return (
+        Requirement.objects.filter(relationship=relationship, stage=stage)
+        .filter(Requirement.gating_q(), status=RequirementStatus.MET)
+        .exclude(Exists(approved))
+        .select_related("item")
+        .order_by("item__position", "id")
+    )
 
 
 def _status_changes(relationship: Relationship, gate: DecisionRecord) -> list[dict]:
@@ -336,6 +338,7 @@ def _pending_gate(request: HttpRequest, relationship: Relationship) -> PendingGa
     )
     pending.pool_undisclosed = relationship.pk in request_disclosure(request).closed
     pending.evidence = _evidence_rows(relationship, gate)
+    pending.drafts_only = list(resting_on_drafts_only(relationship, gate.from_stage))
     pending.status_changes = _status_changes(relationship, gate)
     return pending
 
@@ -346,7 +349,7 @@ def _request_refusal(request: HttpRequest, relationship: Relationship) -> str:
     The party rule is the service's own check, so the form shows exactly when the service
     would accept the requester.
     """
-    if not relationship_is_open(relationship):
+    if relationship.is_closed:
         return "closed"
     if not can(request, Capability.GATES_REQUEST):
         return "role"

@@ -136,6 +136,7 @@ def requirement_status(request: HttpRequest, org_slug: str, pk: int, requirement
             requirement_update(
                 requirement=requirement,
                 organization=request.organization,
+                by=request.membership,
                 status=form.cleaned_data["status"],
                 justification=form.cleaned_data["justification"],
             )

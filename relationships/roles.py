@@ -26,6 +26,7 @@ class Capability(StrEnum):
     AUDIT_VIEW = "audit.view"
     LIFECYCLE_VIEW = "lifecycle.view"
     REQUIREMENTS_EDIT = "requirements.edit"
+    REQUIREMENTS_SETTLE_JOINT = "requirements.settle_joint"
     EVIDENCE_MANAGE = "evidence.manage"
     GATES_REQUEST = "gates.request"
     GATES_DECIDE = "gates.decide"
@@ -50,6 +51,8 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.REQUIREMENTS_EDIT: frozenset(
         {Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}
     ),
+    # Marking a joint requirement met or not applicable speaks for the relationship.
+    Capability.REQUIREMENTS_SETTLE_JOINT: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
     Capability.EVIDENCE_MANAGE: frozenset(
         {Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}
     ),

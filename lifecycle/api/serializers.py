@@ -105,6 +105,10 @@ class RequirementSerializer(serializers.ModelSerializer):
     expected_evidence = serializers.CharField(source="item.evidence", read_only=True)
     organization = DisclosedOrganizationField()
     owner = DisclosedMemberField(membership_attr="owner")
+    settled_by = DisclosedMemberField(
+        membership_attr="settled_by",
+        help_text="Who marked it met or not applicable; null while it is not settled.",
+    )
     evidence_count = serializers.IntegerField(read_only=True)
     retired = serializers.BooleanField(
         read_only=True,
@@ -127,6 +131,8 @@ class RequirementSerializer(serializers.ModelSerializer):
             "justification",
             "owner",
             "due_date",
+            "settled_by",
+            "settled_at",
             "evidence_count",
             "retired",
             "updated_at",

@@ -3,6 +3,7 @@
 from lifecycle.models.catalogs import Catalog, CatalogItem
 from lifecycle.models.choices import (
     CLOSING_KINDS,
+    SETTLED_STATUSES,
     ApproverPool,
     EvidenceKind,
     EvidenceStatus,
@@ -20,6 +21,7 @@ from lifecycle.models.progress import Evidence, RelationshipFramework, Requireme
 __all__ = [
     "CLOSING_KINDS",
     "GENESIS_HASH",
+    "SETTLED_STATUSES",
     "ApproverPool",
     "Catalog",
     "CatalogItem",

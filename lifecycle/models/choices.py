@@ -54,6 +54,10 @@ class RequirementStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
+#: A settled requirement is done with: met (on evidence), or justified as not applicable.
+SETTLED_STATUSES = (RequirementStatus.MET, RequirementStatus.NOT_APPLICABLE)
+
+
 class StageState(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
     IN_PROGRESS = "in_progress", "In progress"

@@ -13,7 +13,12 @@ from django.db.models import Q
 from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
 from lifecycle.models.catalogs import Catalog, CatalogItem
-from lifecycle.models.choices import EvidenceKind, EvidenceStatus, RequirementStatus
+from lifecycle.models.choices import (
+    SETTLED_STATUSES,
+    EvidenceKind,
+    EvidenceStatus,
+    RequirementStatus,
+)
 from relationships.models import Membership, Organization, Relationship, Visibility
 
 
@@ -72,6 +77,15 @@ class Requirement(models.Model):
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     due_date = models.DateField(null=True, blank=True)
+    settled_by = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who marked it met or not applicable (kept while it stays settled).",
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -112,7 +126,23 @@ class Requirement(models.Model):
 
     @property
     def is_settled(self) -> bool:
-        return self.status in (RequirementStatus.MET, RequirementStatus.NOT_APPLICABLE)
+        return self.status in SETTLED_STATUSES
+
+    @staticmethod
+    def gating_q() -> Q:
+        """What stage gates rest on: the joint items, and the lead's own internal ones. Another
+        party's internal checklist is its own record and never gates anything."""
+        return Q(visibility=Visibility.JOINT) | Q(
+            organization_id=models.F("relationship__lead_organization_id")
+        )
+
+    @property
+    def is_gating(self) -> bool:
+        """``gating_q`` for one requirement (its ``relationship`` loaded)."""
+        return (
+            self.visibility == Visibility.JOINT
+            or self.organization_id == self.relationship.lead_organization_id
+        )
 
 
 class PrivateStorage(FileSystemStorage):

@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 
 from lifecycle.models import (
@@ -28,6 +38,7 @@ from lifecycle.services.gates import (
     snapshot_is_stale,
 )
 from lifecycle.services.ledger import JOINT_CHAIN, ChainVerification, chain_verify
+from lifecycle.services.requirements import settled_q
 from relationships.models import (
     Membership,
     Relationship,
@@ -137,9 +148,10 @@ def stage_overview(relationship: Relationship) -> list[StageView]:
     current = Requirement.objects.filter(
         relationship=relationship, item__catalog_id=F("relationship__framework__catalog_id")
     )
-    for stage, status in current.values_list("stage", "status"):
+    settled = ExpressionWrapper(settled_q(), output_field=BooleanField())
+    for stage, is_settled in current.annotate(settled=settled).values_list("stage", "settled"):
         counts[stage][0] += 1
-        counts[stage][1] += status in ("met", "not_applicable")
+        counts[stage][1] += is_settled
     exited = relationship.status == RelationshipStatus.EXITED
     views = []
     for number, name in Stage.choices:

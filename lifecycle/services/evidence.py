@@ -12,7 +12,9 @@ from django.db import transaction
 
 from cbrms.errors import PermissionRefused, ValidationFailed
 from lifecycle.models import Evidence, EvidenceKind, EvidenceStatus, Requirement
+from lifecycle.services.requirements import requirement_is_open, requirement_reopen_unproven
 from relationships.models import Membership, Visibility
+from relationships.services.relationships import relationship_ensure_open
 
 # Extension -> the content type we serve it as. Binary formats must also *be* what they claim
 # (checked on their magic bytes); text formats must decode as UTF-8.
@@ -126,6 +128,17 @@ def _check_can_write(*, requirement: Requirement, membership: Membership) -> Non
         raise PermissionRefused("Only its own organization adds evidence to internal work.")
 
 
+def _check_open(requirement: Requirement) -> None:
+    """Evidence is part of the record a gate approved: it changes while its requirement may."""
+    relationship_ensure_open(requirement.relationship)
+    if not requirement_is_open(requirement):
+        raise ValidationFailed(
+            "This stage has passed its gate: its evidence is part of the approved record. Send "
+            "the relationship back to change it.",
+            code="stage_closed",
+        )
+
+
 @transaction.atomic
 def evidence_create(
     *,
@@ -141,6 +154,7 @@ def evidence_create(
 ) -> Evidence:
     """Attach evidence to a requirement, as ``membership``'s organization."""
     _check_can_write(requirement=requirement, membership=membership)
+    _check_open(requirement)
     if owner is not None and owner.organization_id != membership.organization_id:
         raise ValidationFailed(
             "The owner of evidence is a member of the organization that provides it.",
@@ -172,9 +186,11 @@ def evidence_update(
     url: str | None = None,
     file: UploadedFile | None = None,
 ) -> Evidence:
-    """Change evidence. New content raises the version and changes the content hash."""
+    """Change evidence. New content raises the version and changes the content hash; the last
+    piece withdrawn reopens a met requirement (``requirement_reopen_unproven``)."""
     if evidence.organization_id != membership.organization_id:
         raise PermissionRefused("Only the organization that provided the evidence changes it.")
+    _check_open(evidence.requirement)
     fields = ["updated_at"]
     if title is not None:
         evidence.title = title
@@ -203,6 +219,8 @@ def evidence_update(
             if old_file:
                 transaction.on_commit(lambda: evidence.file.storage.delete(old_file))
     evidence.save(update_fields=fields)
+    if status == EvidenceStatus.WITHDRAWN:
+        requirement_reopen_unproven(requirement=evidence.requirement)
     return evidence
 
 
@@ -210,8 +228,11 @@ def evidence_update(
 def evidence_delete(*, evidence: Evidence, membership: Membership) -> None:
     if evidence.organization_id != membership.organization_id:
         raise PermissionRefused("Only the organization that provided the evidence removes it.")
+    requirement = evidence.requirement
+    _check_open(requirement)
     name = evidence.file.name if evidence.file else None
     evidence.delete()
+    requirement_reopen_unproven(requirement=requirement)
     if name:
         storage = Evidence._meta.get_field("file").storage
         transaction.on_commit(lambda: storage.delete(name))

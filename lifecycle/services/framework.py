@@ -13,7 +13,7 @@ from lifecycle.services.catalogs import catalog_diff, catalog_latest
 from lifecycle.services.gates import pending_gate
 from lifecycle.services.requirements import requirements_provision
 from relationships.models import Organization, Party, PartyRole, PartyStatus, Relationship
-from relationships.services.relationships import require_lead
+from relationships.services.relationships import relationship_ensure_open, require_lead
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ def framework_set_quorum(
 ) -> RelationshipFramework:
     """Set how many members' SERs an ecosystem gate needs besides the orchestrator's."""
     _require_lead(framework, organization)
+    relationship_ensure_open(framework.relationship)
     if not framework.relationship.is_ecosystem and member_quorum:
         raise ValidationFailed(
             "Only an ecosystem has a member quorum; other relationships need every party's SER.",
@@ -70,6 +71,7 @@ def framework_upgrade(
     longer count for any gate.
     """
     _require_lead(framework, organization)
+    relationship_ensure_open(framework.relationship)
     # Gate requests and decisions lock the relationship's row first; so does the upgrade, so a
     # gate cannot be requested on the old catalog while the catalog changes under it.
     relationship = (

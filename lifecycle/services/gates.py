@@ -25,12 +25,11 @@ from lifecycle.models import (
     GateKind,
     RecordKind,
     Requirement,
-    RequirementStatus,
     Stage,
 )
 from lifecycle.services.approvers import approval_rule
 from lifecycle.services.ledger import record_append
-from lifecycle.services.requirements import gating_q, gating_requirements
+from lifecycle.services.requirements import gating_q, gating_requirements, settled_q
 from relationships.models import (
     FrameworkProfile,
     Membership,
@@ -41,6 +40,7 @@ from relationships.models import (
     Role,
     Visibility,
 )
+from relationships.services.relationships import relationship_ensure_open
 
 
 def _lock(relationship: Relationship) -> Relationship:
@@ -107,7 +107,7 @@ def _unmet_requirements(*, relationship: Relationship, stage: int) -> list[dict]
     unmet = (
         gating_requirements(relationship=relationship, stage=stage)
         .filter(item__mandatory=True)
-        .exclude(status__in=(RequirementStatus.MET, RequirementStatus.NOT_APPLICABLE))
+        .exclude(settled_q())
     )
     return [{"id": r.pk, "item": r.item.key, "title": r.item.title} for r in unmet]
 
@@ -180,8 +180,7 @@ def gate_request(
     ``notify=False`` sends no email (demo data, imports); the ledger is the same either way.
     """
     relationship = _lock(relationship)
-    if relationship.status == RelationshipStatus.EXITED or relationship.is_archived:
-        raise Conflict("The relationship is closed; no more gates.", code="relationship_closed")
+    relationship_ensure_open(relationship)
     from_stage, to_stage = _target(relationship, kind)
     if kind != GateKind.ADVANCE and not reason.strip():
         raise ValidationFailed(

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from cbrms.errors import PermissionRefused, ValidationFailed
 from lifecycle.models import (
+    SETTLED_STATUSES,
     Catalog,
     CatalogItem,
+    Evidence,
+    EvidenceStatus,
     ItemScope,
     RelationshipFramework,
     Requirement,
@@ -25,6 +29,8 @@ from relationships.models import (
     Relationship,
     Visibility,
 )
+from relationships.roles import Capability, role_can
+from relationships.services.relationships import relationship_ensure_open
 
 _UNSET = object()
 
@@ -88,11 +94,45 @@ def requirements_provision(
 
 def gating_q() -> Q:
     """What a gate rests on, as a filter of requirements: the items of the catalog the
-    relationship runs on now, joint or the lead's own. Other parties' internal checklists are
-    theirs alone; items a catalog upgrade dropped are kept for the record but gate nothing."""
-    return Q(item__catalog_id=F("relationship__framework__catalog_id")) & (
-        Q(visibility=Visibility.JOINT) | Q(organization_id=F("relationship__lead_organization_id"))
+    relationship runs on now, joint or the lead's own (``Requirement.gating_q``). Items a
+    catalog upgrade dropped are kept for the record but gate nothing."""
+    return Q(item__catalog_id=F("relationship__framework__catalog_id")) & Requirement.gating_q()
+
+
+def live_evidence_q() -> Q:
+    """Evidence a requirement can rest on: any that is not withdrawn (drafts included)."""
+    return ~Q(status=EvidenceStatus.WITHDRAWN)
+
+
+def proven() -> Exists:
+    """For a queryset of requirements: whether each has evidence it can rest on."""
+    return Exists(
+        Evidence.objects.unscoped().filter(live_evidence_q(), requirement_id=OuterRef("pk"))
     )
+
+
+def settled_q() -> Q:
+    """For a queryset of requirements: settled, the one definition. Not applicable (with its
+    justification, a database constraint), or met and resting on evidence that is not
+    withdrawn. ``requirement_update`` refuses a met with no such evidence, and withdrawing the
+    last piece reopens the requirement, so the second half holds; gates check it anyway."""
+    return Q(status=RequirementStatus.NOT_APPLICABLE) | (
+        Q(status=RequirementStatus.MET) & Q(proven())
+    )
+
+
+def requirement_is_open(requirement: Requirement) -> bool:
+    """Whether a requirement's status (and its evidence) may still change.
+
+    Not in a closed relationship; and past stages were approved on this record, so what a gate
+    rested on (``is_gating``) keeps its status until a send-back reopens the stage. Another
+    party's internal checklist never gated anything: a partner that joined in stage 4 still
+    records its stages 1-3.
+    """
+    relationship = requirement.relationship
+    if relationship.is_closed:
+        return False
+    return not (requirement.is_gating and requirement.stage < relationship.current_stage)
 
 
 def gating_requirements(*, relationship: Relationship, stage: int) -> QuerySet:
@@ -102,6 +142,46 @@ def gating_requirements(*, relationship: Relationship, stage: int) -> QuerySet:
         .filter(gating_q(), relationship=relationship, stage=stage)
         .select_related("item")
     )
+
+
+def _has_live_evidence(requirement: Requirement) -> bool:
+    return (
+        Evidence.objects.unscoped()  # the requirement's own evidence, whoever added it
+        .filter(live_evidence_q(), requirement=requirement)
+        .exists()
+    )
+
+
+def _check_settler(
+    *, requirement: Requirement, organization: Organization, by: Membership | None
+) -> None:
+    """Who may settle a joint requirement: in an ecosystem the orchestrator only (a member
+    would decide for every member); elsewhere any active party, through a role that holds
+    ``requirements.settle_joint``."""
+    relationship = requirement.relationship
+    if relationship.is_ecosystem and organization.pk != relationship.lead_organization_id:
+        raise PermissionRefused(
+            "In an ecosystem, the orchestrator settles the joint requirements.",
+            code="orchestrator_settles",
+        )
+    if by is not None and not role_can(by.role, Capability.REQUIREMENTS_SETTLE_JOINT):
+        raise PermissionRefused(
+            "A relationship manager or an admin settles a joint requirement; your role may "
+            "work on it.",
+            code="role_cannot_settle",
+        )
+
+
+@transaction.atomic
+def requirement_reopen_unproven(*, requirement: Requirement) -> bool:
+    """Back to in progress when a met requirement lost its last piece of evidence (withdrawn or
+    removed). Returns whether it was reopened."""
+    if requirement.status != RequirementStatus.MET or _has_live_evidence(requirement):
+        return False
+    requirement.status = RequirementStatus.IN_PROGRESS
+    requirement.settled_by = requirement.settled_at = None
+    requirement.save(update_fields=["status", "settled_by", "settled_at", "updated_at"])
+    return True
 
 
 def _check_owner(*, requirement: Requirement, owner: Membership | None) -> None:
@@ -131,35 +211,47 @@ def requirement_update(
     *,
     requirement: Requirement,
     organization: Organization,
+    by: Membership | None = None,
     status: str | None = None,
     justification: str | None = None,
     owner: Membership | object | None = _UNSET,
     due_date: date | object | None = _UNSET,
 ) -> Requirement:
-    """Record progress on a requirement. Not applicable needs a justification."""
+    """Record progress on a requirement, as ``organization`` (in the person of ``by``).
+
+    Met needs evidence that is not withdrawn; not applicable needs a justification. A joint
+    requirement is settled by a relationship manager (or admin) of an active party, or in an
+    ecosystem by the orchestrator alone; who settled it, and when, is kept.
+    """
+    relationship = requirement.relationship
+    relationship_ensure_open(relationship)
     if (
         requirement.visibility == Visibility.INTERNAL
         and requirement.organization_id != organization.pk
     ):
         raise PermissionRefused("Only its own organization works on an internal requirement.")
-    # Past stages were approved on this record; reopening them is a send-back decision. Only
-    # what a gate rests on closes (``gating_requirements``): another party's internal checklist
-    # never gated anything, and a partner joining in stage 4 still has its stages 1-3 to record.
-    relationship = requirement.relationship
-    gated = (
-        requirement.visibility == Visibility.JOINT
-        or requirement.organization_id == relationship.lead_organization_id
-    )
-    passed = gated and requirement.stage < relationship.current_stage
-    if passed and status is not None and status != requirement.status:
+    status_changes = status is not None and status != requirement.status
+    if status_changes and not requirement_is_open(requirement):
         raise ValidationFailed(
             "This stage has passed its gate; send the relationship back to change it.",
             code="stage_closed",
         )
     changed = []
-    if status is not None:
+    if status_changes:
+        if status in SETTLED_STATUSES and requirement.visibility == Visibility.JOINT:
+            _check_settler(requirement=requirement, organization=organization, by=by)
+        if status == RequirementStatus.MET and not _has_live_evidence(requirement):
+            raise ValidationFailed(
+                "Met means proven: add the evidence first (a note, a link or a file), then mark "
+                "it met.",
+                code="evidence_required",
+                fields={"status": ["Needs at least one piece of evidence that is not withdrawn."]},
+            )
+        settling = status in SETTLED_STATUSES
+        requirement.settled_by = (by or requirement.settled_by) if settling else None
+        requirement.settled_at = timezone.now() if settling else None
         requirement.status = status
-        changed.append("status")
+        changed += ["status", "settled_by", "settled_at"]
     if justification is not None:
         requirement.justification = justification
         changed.append("justification")

@@ -113,6 +113,11 @@ class Relationship(models.Model):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    @property
+    def is_closed(self) -> bool:
+        """Exited or archived: its record is kept, and no more work is done in it."""
+        return self.status == RelationshipStatus.EXITED or self.is_archived
+
 
 class Party(models.Model):
     """An organization taking part in a relationship, and the SER who answers for it.

@@ -59,6 +59,17 @@ def _check_ser(*, organization_id: int, ser: Membership | None) -> None:
         )
 
 
+def relationship_ensure_open(relationship: Relationship) -> None:
+    """Refuse work in a closed relationship (exited or archived): its record is kept as it is."""
+    if relationship.is_closed:
+        state = "archived" if relationship.is_archived else "exited"
+        raise Conflict(
+            f"The relationship is {state}: its record is kept as it is and takes no more work"
+            + (" (the lead may restore it)." if relationship.is_archived else "."),
+            code="relationship_closed",
+        )
+
+
 def require_lead(
     *, relationship: Relationship, organization: Organization, action: str = "do this"
 ) -> None:
@@ -165,6 +176,7 @@ def party_invite(
 ) -> Party:
     """The lead invites another organization; it takes part once it accepts."""
     require_lead(relationship=relationship, organization=organization)
+    relationship_ensure_open(relationship)
     expected_role = PartyRole.MEMBER if relationship.is_ecosystem else PartyRole.PARTNER
     role = role or expected_role
     if role != expected_role:

@@ -4,9 +4,10 @@ by a queryset update (the stage never moves like this in the product; tests only
 
 from __future__ import annotations
 
-from lifecycle.models import DecisionRecord, RequirementStatus
+from lifecycle.models import DecisionRecord, Evidence, RequirementStatus
 from lifecycle.services.requirements import gating_requirements, requirement_update
 from relationships.models import Relationship
+from tests.lifecycle.builders import prove
 
 
 def settle(relationship: Relationship, *stages: int) -> int:
@@ -17,7 +18,9 @@ def settle(relationship: Relationship, *stages: int) -> int:
     """
     settled = 0
     for stage in stages:
-        for requirement in gating_requirements(relationship=relationship, stage=stage):
+        requirements = list(gating_requirements(relationship=relationship, stage=stage))
+        prove(r for r in requirements if not Evidence.objects.unscoped().filter(requirement=r))
+        for requirement in requirements:
             requirement_update(
                 requirement=requirement,
                 organization=relationship.lead_organization,

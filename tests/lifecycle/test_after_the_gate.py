@@ -13,6 +13,7 @@ from lifecycle.services.requirements import requirement_update
 from relationships.models import Membership, Organization, Relationship, Role, Visibility
 from relationships.services.relationships import party_accept, party_invite, relationship_create
 from tests.factories import MembershipFactory, OrganizationFactory
+from tests.lifecycle.builders import prove
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +30,13 @@ def _requirement(relationship: Relationship, organization: Organization, **filte
 def _pass_stage(relationship: Relationship, manager: Membership, ser: Membership) -> None:
     """The lead settles what the gate rests on, asks for the gate, and its SER approves."""
     stage = Relationship.objects.unscoped().get(pk=relationship.pk).current_stage
-    for requirement in (
+    requirements = list(
         Requirement.objects.unscoped()
         .select_related("relationship")
         .filter(relationship=relationship, stage=stage, organization=manager.organization)
-    ):
+    )
+    prove(requirements)  # met needs evidence
+    for requirement in requirements:
         requirement_update(requirement=requirement, organization=manager.organization, status="met")
     gate = gate_request(relationship=relationship, requested_by=manager)
     gate_decide(gate=gate, approver=ser, approve=True)
@@ -66,6 +69,7 @@ def partnership():
 def test_a_partner_joining_in_stage_4_still_records_its_own_stages_1_to_3(partnership):
     relationship, lead, partner, _ = partnership
     own = _requirement(relationship, partner, stage=1, visibility=Visibility.INTERNAL)
+    prove([own])
     requirement_update(requirement=own, organization=partner, status=RequirementStatus.MET)
     assert Requirement.objects.unscoped().get(pk=own.pk).status == RequirementStatus.MET
 
@@ -82,6 +86,7 @@ def test_only_the_sers_a_gate_still_waits_for_are_emailed(partnership):
     _pass_stage(relationship, lead_manager, lead_ser)  # stage 4 -> 5
     stage_5 = Requirement.objects.unscoped().filter(relationship=relationship, stage=5)
     assert stage_5.exists()
+    prove(stage_5)
     for requirement in stage_5.select_related("relationship"):
         requirement_update(requirement=requirement, organization=lead, status="met")
     gate = gate_request(relationship=relationship, requested_by=lead_manager)

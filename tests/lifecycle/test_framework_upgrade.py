@@ -17,6 +17,7 @@ from lifecycle.services.catalogs import LoadOutcome, catalog_latest, catalogs_lo
 from lifecycle.services.requirements import gating_requirements, requirement_update
 from relationships.models import Relationship, Role
 from tests.conftest import api_client_for
+from tests.lifecycle.builders import prove
 from tests.lifecycle.helpers import Side, approve, request_gate, side_of
 from tests.lifecycle.staging import ledger, put_at_stage, settle
 
@@ -100,6 +101,14 @@ def parties(world) -> tuple[Relationship, Side, Side]:
 def test_an_upgrade_carries_statuses_by_item_and_reports_the_changes(parties, tmp_path):
     relationship, lead, partner = parties
     before = requirements_by_key(lead, relationship, 5)
+    # Evidence first: met means proven.
+    for key in (REWORDED, REMOVED):
+        noted = lead.manager_api.post(
+            lead.url(relationship, "evidence/"),
+            {"requirement": before[key]["id"], "kind": "note", "title": key, "note": "Done."},
+            format="json",
+        )
+        assert noted.status_code == 201, noted.content
     patch = lead.manager_api.patch
     assert (
         patch(
@@ -117,13 +126,6 @@ def test_an_upgrade_carries_statuses_by_item_and_reports_the_changes(parties, tm
         ).status_code
         == 200
     )
-    for key in (REWORDED, REMOVED):
-        noted = lead.manager_api.post(
-            lead.url(relationship, "evidence/"),
-            {"requirement": before[key]["id"], "kind": "note", "title": key, "note": "Done."},
-            format="json",
-        )
-        assert noted.status_code == 201, noted.content
     partner_internal = next(iter(requirements_by_key(partner, relationship, 1).values()))
     assert (
         partner.manager_api.patch(
@@ -178,6 +180,7 @@ def test_an_upgrade_carries_statuses_by_item_and_reports_the_changes(parties, tm
     assert stage5["requirements"] == sum(1 for row in listed.values() if not row["retired"])
     for requirement in gating_requirements(relationship=relationship, stage=5):
         if requirement.item.key != ADDED and requirement.status == RequirementStatus.TODO:
+            prove([requirement])
             requirement_update(
                 requirement=requirement, organization=lead.organization, status="met"
             )
@@ -186,6 +189,7 @@ def test_an_upgrade_carries_statuses_by_item_and_reports_the_changes(parties, tm
     assert (unmet.status_code, unmet.json()["code"]) == (400, "requirements_unmet")
     assert [row["item"] for row in unmet.json()["missing"]] == [ADDED]
 
+    prove([Requirement.objects.unscoped().get(pk=after[ADDED]["id"])])
     met = patch(
         lead.url(relationship, f"requirements/{after[ADDED]['id']}/"),
         {"status": "met"},

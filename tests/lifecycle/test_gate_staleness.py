@@ -101,6 +101,14 @@ def test_a_gate_that_is_not_stale_cannot_be_superseded(joint):
 
 def test_evidence_of_another_stage_leaves_the_gate_alone_but_removing_its_own_does_not(joint):
     relationship, lead, partner = joint
+    # A second piece on one requirement: removing the first leaves it met, on the second.
+    gating = evidence_of_stage(lead, relationship, 5)[-1]
+    second = lead.manager_api.post(
+        lead.url(relationship, "evidence/"),
+        {"requirement": gating["requirement"], "kind": "note", "title": "More", "note": "Also."},
+        format="json",
+    )
+    assert second.status_code == 201, second.content
     gate = request_gate(lead, relationship).json()
     assert approve(lead, relationship, gate["id"]).status_code == 200
 
@@ -113,7 +121,6 @@ def test_evidence_of_another_stage_leaves_the_gate_alone_but_removing_its_own_do
     assert added.status_code == 201, added.content
     assert gate_of(partner, relationship, gate["id"])["stale"] is False
 
-    gating = evidence_of_stage(lead, relationship, 5)[-1]
     removed = lead.manager_api.delete(lead.url(relationship, f"evidence/{gating['id']}/"))
     assert removed.status_code == 204, removed.content
     assert gate_of(partner, relationship, gate["id"])["stale"] is True

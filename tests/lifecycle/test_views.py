@@ -27,6 +27,7 @@ from lifecycle.services.requirements import requirement_update
 from relationships.models import Membership, Party, Relationship, Role, Visibility
 from relationships.services.relationships import party_set_ser
 from tests.factories import make_relationship
+from tests.lifecycle.builders import prove
 from tests.lifecycle.helpers import side_of
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,7 @@ def settle(relationship: Relationship, organization, stage: int, *, leave: int =
     rows = requirements(relationship, organization, stage)
     if organization.pk == relationship.lead_organization_id:
         rows += requirements(relationship, organization, stage, Visibility.JOINT)
+    prove(rows[: len(rows) - leave])  # met needs evidence
     with acting_as(organization):
         for requirement in rows[: len(rows) - leave]:
             requirement_update(
@@ -218,22 +220,17 @@ def test_each_stage_of_the_timeline_opens_its_checklist(world, lead):
     assert "Stage 2 checklist" in client.get(f"{detail_url(world.own, relationship)}?stage=x").text
 
 
-def test_a_contributor_marks_a_requirement_met_and_adds_a_note(world):
+def test_a_contributor_adds_a_note_then_marks_the_requirement_met(world):
     contributor = world.member("own", Role.CONTRIBUTOR)
     client = client_for(contributor)
     requirement = requirements(world.relationship, world.own, 1)[0]
+    met = {f"req-{requirement.pk}-status": "met", f"req-{requirement.pk}-justification": ""}
 
-    response = client.post(
-        status_url(world.own, requirement),
-        {f"req-{requirement.pk}-status": "met", f"req-{requirement.pk}-justification": ""},
-        follow=True,
-    )
-    assert response.redirect_chain[-1][0] == (
-        detail_url(world.own, world.relationship) + f"#requirement-{requirement.pk}"
-    )
-    assert escape(f"“{requirement.item.title}” is now met.") in response.text
+    # Met means proven: without evidence the form says so, next to the status.
+    refused = client.post(status_url(world.own, requirement), met, follow=True)
+    assert "Met means proven: add the evidence first" in refused.text
     requirement.refresh_from_db()
-    assert requirement.status == RequirementStatus.MET
+    assert requirement.status == RequirementStatus.TODO
 
     prefix = f"ev-{requirement.pk}"
     response = client.post(
@@ -253,6 +250,15 @@ def test_a_contributor_marks_a_requirement_met_and_adds_a_note(world):
         Visibility.INTERNAL,
         1,
     )
+
+    response = client.post(status_url(world.own, requirement), met, follow=True)
+    assert response.redirect_chain[-1][0] == (
+        detail_url(world.own, world.relationship) + f"#requirement-{requirement.pk}"
+    )
+    assert escape(f"“{requirement.item.title}” is now met.") in response.text
+    requirement.refresh_from_db()
+    assert requirement.status == RequirementStatus.MET
+    assert (requirement.settled_by, requirement.settled_at is not None) == (contributor, True)
 
 
 def test_with_htmx_the_requirement_card_is_swapped_in_place(world):
@@ -337,6 +343,7 @@ def test_a_viewer_reads_the_checklist_but_gets_403_on_every_form(world, lead):
 
     settle(world.relationship, world.own, 1)
     gate = request_gate(world.relationship, lead)
+    proofs = Evidence.objects.unscoped().filter(requirement=requirement).count()
     attempts = [
         (status_url(world.own, requirement), {f"req-{requirement.pk}-status": "met"}),
         (evidence_url(world.own, requirement), {}),
@@ -349,7 +356,7 @@ def test_a_viewer_reads_the_checklist_but_gets_403_on_every_form(world, lead):
         assert "Your role does not allow this" in response.text
     requirement.refresh_from_db()
     assert requirement.status == RequirementStatus.MET  # settled above, untouched by the viewer
-    assert not Evidence.objects.unscoped().filter(requirement=requirement).exists()
+    assert Evidence.objects.unscoped().filter(requirement=requirement).count() == proofs
     assert fresh(world.relationship).current_stage == 1
 
 
@@ -514,7 +521,8 @@ def test_an_ser_approves_through_the_form_and_the_stage_advances(world, lead):
     ser = client_for(lead.ser)
     page = ser.get(detail_url(world.own, world.relationship)).text
     assert "Your decision" in page
-    assert "Evidence the gate rests on (1)" in page
+    resting = Evidence.objects.unscoped().filter(relationship=world.relationship).count()
+    assert f"Evidence the gate rests on ({resting})" in page
     assert "SER letter" in page
     assert "Unchanged" in page
     assert "Stage 1 checklist" in page
@@ -753,6 +761,7 @@ def test_a_partner_that_joined_late_still_records_its_own_early_stages(world, pa
     assert "Your organization’s own checklist of it stays open" in page  # noqa: RUF001
     assert "Save status" in page
     own = requirements(relationship, world.partner, 2)[0]
+    note(own, partner.manager, "Our own stage 2 note")  # met needs evidence
     response = client.post(
         status_url(world.partner, own), {f"req-{own.pk}-status": "met"}, follow=True
     )

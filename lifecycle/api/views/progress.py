@@ -170,7 +170,12 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Updat
 
     def narrow_queryset(self, queryset):
         return queryset.select_related(
-            "item", "organization", "owner__user", "owner__organization"
+            "item",
+            "organization",
+            "owner__user",
+            "owner__organization",
+            "settled_by__user",
+            "settled_by__organization",
         ).annotate(
             evidence_count=Count("evidence"),
             retired=ExpressionWrapper(
@@ -183,5 +188,6 @@ class RequirementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Updat
         return requirement_update(
             requirement=serializer.instance,
             organization=self.organization,
+            by=self.membership,
             **serializer.validated_data,
         )
