@@ -547,21 +547,20 @@ def _raise_stop(signum: int, _frame: object) -> None:
 def _run() -> int:
     manage = [sys.executable, str(REPO_DIR / "manage.py")]
     port = os.environ.get("PORT", "8000")
+    # Links in emails point where this server answers, unless the environment says otherwise.
+    os.environ.setdefault("CBRMS_BASE_URL", f"http://127.0.0.1:{port}")
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
         with running_services():
             subprocess.run([*manage, "migrate", "--noinput"], cwd=REPO_DIR, check=True)
-            if (REPO_DIR / "relationships/management/commands/seed_demo.py").exists():
-                subprocess.run([*manage, "seed_demo"], cwd=REPO_DIR, check=True)
-            else:
-                _say("no seed_demo command yet; skipping demo data")
+            subprocess.run([*manage, "seed_demo"], cwd=REPO_DIR, check=True)
             celery = [sys.executable, "-m", "celery", "-A", "cbrms"]
             children: list[_Child] = []
             try:
                 # runserver keeps its autoreloader: its two processes share one process group,
                 # so stopping the group stops both.
-                children.append(_Child("web", [*manage, "runserver", f"0.0.0.0:{port}"]))
+                children.append(_Child("web", [*manage, "runserver", f"127.0.0.1:{port}"]))
                 children.append(
                     _Child("worker", [*celery, "worker", "-l", "info", "--concurrency", "2"])
                 )

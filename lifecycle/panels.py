@@ -424,7 +424,9 @@ def gate_panel_context(
 def decision_record_context(relationship: Relationship) -> dict:
     entries = DecisionRecord.objects.filter(relationship=relationship)
     shown = list(
-        entries.select_related("actor_user", "organization").order_by("-id")[:LEDGER_ENTRIES_SHOWN]
+        entries.select_related("actor_user", "actor", "organization").order_by("-id")[
+            :LEDGER_ENTRIES_SHOWN
+        ]
     )
     total = len(shown) if len(shown) < LEDGER_ENTRIES_SHOWN else entries.count()
     return {

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cbrms.errors import ApplicationError
 from cbrms.mail import absolute_url
+from cbrms.tenancy.middleware import last_organization_slug
 from relationships import hooks, signin
 from relationships.forms import (
     EmailAuthenticationForm,
@@ -120,16 +121,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """``/``: the relationship list of the user's first organization, or the login page."""
+    """``/``: the relationship list of the organization the browser acted for last (or the
+    user's first), or the login page."""
     if not request.user.is_authenticated:
         return redirect("login")
+    # A user's own memberships, before any organization acts.
+    memberships = Membership.objects.unscoped().filter(user=request.user)
+    last = last_organization_slug(request)
     membership = (
-        Membership.objects.unscoped()  # a user's own memberships, before any organization acts
-        .filter(user=request.user)
-        .select_related("organization")
-        .order_by("organization__name")
-        .first()
-    )
+        memberships.filter(organization__slug=last).select_related("organization").first()
+        if last
+        else None
+    ) or memberships.select_related("organization").order_by("organization__name").first()
     if membership is None:
         return render(request, "relationships/no_organization.html")
     return redirect("relationship-list", org_slug=membership.organization.slug)

@@ -20,6 +20,18 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable and machine-readable: clients may branch on it.")
     message = serializers.CharField(help_text="For people; may change.")
 
+    retry_after_seconds = serializers.IntegerField(
+        required=False, help_text="`throttled`, `locked_out`: when to try again."
+    )
+    missing = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text=(
+            "`requirements_unmet`: the mandatory requirements the gate would rest on that are "
+            "not settled, each `{id, item, title}`."
+        ),
+    )
+
     def get_fields(self):
         # ``fields`` is a Serializer attribute, so the field of that name is added here.
         fields = super().get_fields()

@@ -19,7 +19,9 @@ if _services_env.exists():
     # Values already in the environment win over the file (django-environ's default).
     env.read_env(_services_env)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for (DJANGO_DEBUG=true): make run shows the product's own error pages, and
+# Django's technical pages only on request.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # Development only: production.py requires DJANGO_SECRET_KEY and refuses this value.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-insecure-key-not-for-production")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -131,6 +133,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
+# Development serves static files straight from the apps, with or without DEBUG (WhiteNoise);
+# production collects them at build time (production.py).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 # Uploaded evidence lives outside the web root and is only served by permission-checked views.
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = None

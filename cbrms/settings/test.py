@@ -27,9 +27,7 @@ _redis = urlsplit(REDIS_URL)
 if _redis.scheme in ("redis", "rediss"):
     CELERY_BROKER_URL = urlunsplit(_redis._replace(path="/1"))
 
-# Static files straight from the apps, as in development: the tests never run collectstatic.
-WHITENOISE_AUTOREFRESH = True
-WHITENOISE_USE_FINDERS = True
+# Static files come straight from the apps, as in development (base.py): no collectstatic.
 
 # Uploaded evidence and generated documents of the tests stay out of the development media.
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

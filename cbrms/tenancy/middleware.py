@@ -5,6 +5,18 @@ from __future__ import annotations
 from cbrms.tenancy.context import acting_as
 from cbrms.tenancy.seams import resolve_membership
 
+#: The signed cookie that remembers the organization a browser acted for last, so that logging
+#: in (or opening ``/``) lands there again (``relationships.views.home``).
+LAST_ORGANIZATION_COOKIE = "cbrms_org"
+LAST_ORGANIZATION_SALT = "cbrms.last-organization"
+
+
+def last_organization_slug(request) -> str | None:
+    """The slug the browser acted for last, if its cookie is genuine (membership unchecked)."""
+    return request.get_signed_cookie(
+        LAST_ORGANIZATION_COOKIE, default=None, salt=LAST_ORGANIZATION_SALT
+    )
+
 
 class TenancyMiddleware:
     """Sets the acting organization for browser views whose URL names one.
@@ -36,4 +48,14 @@ class TenancyMiddleware:
             response = view_func(request, *view_args, **view_kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()  # lazy templates must render inside the scope
-            return response
+        if response.status_code < 400 and last_organization_slug(request) != slug:
+            response.set_signed_cookie(
+                LAST_ORGANIZATION_COOKIE,
+                slug,
+                salt=LAST_ORGANIZATION_SALT,
+                max_age=60 * 60 * 24 * 365,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+        return response

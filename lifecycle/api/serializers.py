@@ -220,6 +220,10 @@ class LedgerActorSerializer(serializers.Serializer):
 class LedgerEntrySerializer(serializers.ModelSerializer):
     organization = DisclosedOrganizationField()
     actor = serializers.SerializerMethodField()
+    closes_relationship = serializers.BooleanField(
+        read_only=True,
+        help_text="The advance out of stage 8 (to_stage is 8 too): the exit is complete.",
+    )
     chain = serializers.CharField(
         read_only=True,
         help_text=(
@@ -246,6 +250,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "gate_kind",
             "from_stage",
             "to_stage",
+            "closes_relationship",
             "organization",
             "visibility",
             "actor",
@@ -258,8 +263,11 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(LedgerActorSerializer(allow_null=True))
     def get_actor(self, record) -> dict | None:
+        # Named as a person of their own organization (an outcome entry's actor is the SER whose
+        # decision settled the gate, whoever requested it).
+        organization_id = record.actor.organization_id if record.actor else record.organization_id
         person = request_disclosure(self.context["request"]).person_by_user(
-            record.actor_user, record.actor_id, record.organization_id, record.relationship_id
+            record.actor_user, record.actor_id, organization_id, record.relationship_id
         )
         if person is None:
             return None
@@ -284,6 +292,9 @@ class GateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(source="gate_kind", choices=GateKind.choices)
     from_stage = serializers.IntegerField()
     to_stage = serializers.IntegerField()
+    closes_relationship = serializers.BooleanField(
+        help_text="An advance out of stage 8 (to_stage is 8 too): passing it completes the exit."
+    )
     status = serializers.ChoiceField(choices=GateStatus.choices)
     stale = serializers.BooleanField(
         help_text="The evidence changed since the request: it must be requested again."

@@ -15,7 +15,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Cast, Concat
 
 from cbrms.tenancy.managers import ScopedManager
-from lifecycle.models.choices import ApproverPool, GateKind, RecordKind
+from lifecycle.models.choices import ApproverPool, GateKind, RecordKind, Stage
 from relationships.models import Membership, Organization, Relationship, Visibility
 
 GENESIS_HASH = "0" * 64
@@ -120,6 +120,11 @@ class DecisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} #{self.sequence} {self.kind} ({self.relationship_id})"
+
+    @property
+    def closes_relationship(self) -> bool:
+        """The advance out of the last stage: the exit is complete, there is no next stage."""
+        return self.from_stage == self.to_stage == Stage.EXIT
 
 
 class GateApprover(models.Model):

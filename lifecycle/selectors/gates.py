@@ -78,7 +78,7 @@ def with_gate_details(queryset: QuerySet) -> QuerySet:
             Prefetch(
                 "entries",
                 queryset=DecisionRecord.objects.select_related(
-                    "actor_user", "organization"
+                    "actor_user", "actor", "organization"
                 ).order_by("id"),
                 to_attr="ledger_entries",
             ),

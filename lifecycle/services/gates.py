@@ -371,6 +371,8 @@ def gate_decide(
         outcome = RecordKind.GATE_PASSED
         _apply(relationship, gate)
     if outcome is not None:
+        # The outcome names whose decision settled it (in the requester's chain: the ledger
+        # shows its actor as the approver's organization's person, named only where allowed).
         record_append(
             relationship=relationship,
             kind=outcome,
@@ -379,6 +381,7 @@ def gate_decide(
             visibility=gate.visibility,
             from_stage=gate.from_stage,
             to_stage=gate.to_stage,
+            actor=approver,
         )
         if notify:
             transaction.on_commit(

@@ -90,6 +90,26 @@ def test_production_settings_refuse_the_development_secret_key(settings_only):
     assert "development key" in result.stderr
 
 
+def test_debug_is_off_unless_asked_for(settings_only):
+    """make run shows the product's own error pages; Django's technical ones only on request."""
+
+    def debug(environment: dict[str, str]) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", "import cbrms.settings.base as s; print(s.DEBUG)"],
+            cwd=settings_only,
+            env={**environment, "PYTHONPATH": str(settings_only)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    urls = {"DATABASE_URL": "postgres://x@localhost/x", "REDIS_URL": "redis://localhost:6379/0"}
+    assert debug(urls) == "False"
+    assert debug({**urls, "DJANGO_DEBUG": "true"}) == "True"
+
+
 def test_production_settings_pass_the_deployment_checklist():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -141,3 +141,12 @@ def test_verify_decisions_checks_every_chain(world, decided, capsys):
 def test_entries_appended_after_the_split_have_no_legacy_place(decided):
     assert not DecisionRecord.objects.unscoped().filter(legacy_sequence__isnull=False).exists()
     assert legacy_verify(relationship_id=decided.pk).verified
+
+
+def test_an_outcome_names_whose_decision_settled_the_gate(world, decided):
+    shown = entries(world, "own", decided)
+    passed = [e for e in shown if e["kind"] == "gate_passed" and e["chain"] == JOINT_CHAIN]
+    [joint_outcome] = passed
+    partner_ser = world.member("partner", Role.EXECUTIVE)
+    assert joint_outcome["actor"]["membership"] == partner_ser.pk  # the second, last approval
+    assert joint_outcome["closes_relationship"] is False

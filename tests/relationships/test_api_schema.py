@@ -63,6 +63,8 @@ def test_errors_and_examples_are_described(schema):
         "code",
         "message",
         "fields",
+        "retry_after_seconds",  # throttled, locked_out
+        "missing",  # requirements_unmet
     }
     for path in (
         f"{ORG}/relationships/",
@@ -80,3 +82,49 @@ def test_errors_and_examples_are_described(schema):
 def test_generation_has_no_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
     assert yaml.safe_load((tmp_path / "s.yaml").read_text())["paths"]
+
+
+def _json_schema(node):
+    """OpenAPI 3.0 to JSON Schema: ``nullable: true`` becomes a ``null`` alternative."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def _examples(schema):
+    """(where, example value, JSON schema) of every example of every operation."""
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            bodies = [("request", operation.get("requestBody", {}).get("content", {}))]
+            bodies += [
+                (f"response {status}", response.get("content", {}))
+                for status, response in operation["responses"].items()
+            ]
+            for where, content in bodies:
+                for media_type, body in content.items():
+                    for name, example in (body.get("examples") or {}).items():
+                        label = f"{method.upper()} {path} {where} {media_type}: {name}"
+                        yield label, example["value"], body["schema"]
+
+
+def test_every_example_is_valid_against_its_own_schema(schema):
+    """An example a client copies must be one the API takes (or gives)."""
+    from jsonschema import Draft7Validator
+
+    components = _json_schema(schema["components"])
+    checked = 0
+    for label, value, body_schema in _examples(schema):
+        if "multipart" in label:
+            continue  # a form of fields, not a JSON document
+        validator = Draft7Validator({**_json_schema(body_schema), "components": components})
+        problems = [error.message for error in validator.iter_errors(value)]
+        assert not problems, f"{label}: {problems}"
+        checked += 1
+    assert checked >= 8

@@ -68,6 +68,22 @@ def test_login_with_email_lands_on_the_relationship_list_of_the_first_organizati
     assert "Shared relationship" in response.text
 
 
+def test_logging_in_again_lands_on_the_organization_used_last(world, two_hats):
+    user = world.member("own", Role.RELATIONSHIP_MANAGER).user  # two_hats: also at the partner
+    client = two_hats
+    assert client.get(list_url(world.partner)).status_code == 200  # acts for the partner
+    client.post(reverse("logout"))
+    response = client.post(
+        reverse("login"), {"username": user.email, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == list_url(world.partner)
+    # A forged cookie counts for nothing: the first organization by name, as without one.
+    assert client.get(list_url(world.own)).status_code == 200
+    client.cookies["cbrms_org"] = "own-org"  # unsigned
+    first = min((world.own, world.partner, world.stranger), key=lambda org: org.name)
+    assert client.get("/", follow=True).redirect_chain[-1][0] == list_url(first)
+
+
 def test_a_wrong_password_is_refused_with_a_readable_error(world):
     membership = world.member("own", Role.VIEWER)
     response = Client().post(

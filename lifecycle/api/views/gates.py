@@ -64,6 +64,7 @@ def gate_representation(gate: DecisionRecord, disclosure: Disclosure) -> dict:
         "gate_kind": gate.gate_kind,
         "from_stage": gate.from_stage,
         "to_stage": gate.to_stage,
+        "closes_relationship": gate.closes_relationship,
         "status": state.status,
         "stale": state.stale,
         "text": gate.text,
@@ -87,10 +88,13 @@ class GateFilterSet(filters.FilterSet):
         fields = ["stage", "kind"]
 
 
-ADVANCE_EXAMPLE = OpenApiExample("Ask to leave the current stage", value={"kind": "advance"})
+ADVANCE_EXAMPLE = OpenApiExample(
+    "Ask to leave the current stage", value={"kind": "advance"}, request_only=True
+)
 EXIT_EXAMPLE = OpenApiExample(
     "Activate the exit strategy",
     value={"kind": "activate_exit", "reason": "The contract ends on 31 March."},
+    request_only=True,
 )
 
 
@@ -219,7 +223,7 @@ class DecisionRecordViewSet(mixins.ListModelMixin, OrgViewSet):
     capabilities = {"list": Capability.LIFECYCLE_VIEW, "verify": Capability.LIFECYCLE_VIEW}
 
     def narrow_queryset(self, queryset):
-        return queryset.select_related("organization", "actor_user")
+        return queryset.select_related("organization", "actor_user", "actor")
 
     @extend_schema(
         summary="Verify the ledger's hash chains",
