@@ -73,7 +73,11 @@ def selected_stage(request: HttpRequest, relationship: Relationship) -> int:
 # --- the timeline ----------------------------------------------------------------------------
 
 
-def timeline(relationship: Relationship, selected: int) -> list[dict]:
+def timeline(request: HttpRequest, relationship: Relationship, selected: int) -> list[dict]:
+    """The stages, with their state and how many of the requirements the acting organization
+    works on are settled. A party other than the lead passed stages 1-4 on the lead's own work:
+    its counts there are its own checklist's, and the stage says whose gate it was."""
+    others_gate = request.organization.pk != relationship.lead_organization_id
     return [
         {
             "number": stage.number,
@@ -85,6 +89,7 @@ def timeline(relationship: Relationship, selected: int) -> list[dict]:
             "selected": stage.number == selected,
             "requirements": stage.requirements,
             "settled": stage.settled,
+            "own_checklist": others_gate and Stage.is_internal(stage.number),
         }
         for stage in stage_overview(relationship)
     ]
@@ -421,7 +426,25 @@ def gate_panel_context(
 # --- the decision record ---------------------------------------------------------------------
 
 
-def decision_record_context(relationship: Relationship) -> dict:
+def private_decisions(request: HttpRequest, relationship: Relationship) -> list[str]:
+    """What the acting organization's view of the ledger leaves out, said rather than implied
+    (an empty record where gates have passed reads as if nothing was decided)."""
+    notes = []
+    lead = relationship.lead_organization
+    if request.organization.pk != lead.pk and relationship.current_stage > Stage.first():
+        notes.append(
+            f"The gates of stages 1 to 4 are {lead.name}'s own decisions: their record, and "
+            f"the evidence behind them, are {lead.name}'s alone."
+        )
+    if relationship.pk in request_disclosure(request).closed:
+        notes.append(
+            "The member list of this ecosystem is closed: other members' decisions stay "
+            "with the orchestrator."
+        )
+    return notes
+
+
+def decision_record_context(request: HttpRequest, relationship: Relationship) -> dict:
     entries = DecisionRecord.objects.filter(relationship=relationship)
     shown = list(
         entries.select_related("actor_user", "actor", "organization").order_by("-id")[
@@ -434,6 +457,7 @@ def decision_record_context(relationship: Relationship) -> dict:
         "ledger_total": total,
         "ledger_hidden": total - len(shown),
         "chain": ledger_verification(relationship),
+        "ledger_private": private_decisions(request, relationship),
     }
 
 
@@ -446,10 +470,10 @@ def workspace_context(request: HttpRequest, relationship: Relationship) -> dict:
     gate_panel = gate_panel_context(request, relationship)
     return {
         "relationship": relationship,
-        "timeline": timeline(relationship, stage),
+        "timeline": timeline(request, relationship, stage),
         **checklist_context(request, relationship, stage),
         **gate_panel,
         "gate_waiting": gate_panel["pending"] is not None
         and stage == gate_panel["pending"].gate.from_stage,
-        **decision_record_context(relationship),
+        **decision_record_context(request, relationship),
     }

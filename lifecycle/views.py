@@ -94,7 +94,7 @@ def _render_requirement(
     if request.htmx:
         # The counts of the timeline and the gate's staleness may have changed with it.
         context.update(
-            timeline=panels.timeline(relationship, stage),
+            timeline=panels.timeline(request, relationship, stage),
             **panels.stage_progress(relationship, stage),
             **panels.gate_panel_context(request, relationship),
             oob=True,
@@ -195,7 +195,7 @@ def _render_gate(request: HttpRequest, relationship: Relationship, **forms) -> H
     }
     if request.htmx:
         return render(request, "lifecycle/_gate_panel.html", context)
-    context.update(panels.decision_record_context(relationship))
+    context.update(panels.decision_record_context(request, relationship))
     return render(request, "lifecycle/gate_page.html", context)
 
 

@@ -27,6 +27,7 @@ from cbrms.errors import ApplicationError
 from cbrms.mail import absolute_url
 from cbrms.tenancy.middleware import last_organization_slug
 from relationships import hooks, signin
+from relationships.disclosure import request_disclosure
 from relationships.forms import (
     EmailAuthenticationForm,
     PasswordChangeForm,
@@ -244,6 +245,7 @@ def relationship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRes
         "relationship": relationship,
         "timeline": _stage_timeline(relationship),
         "parties": Paginator(parties, PARTIES_PER_PAGE).get_page(request.GET.get("parties_page")),
+        "directory_closed": relationship.pk in request_disclosure(request).closed,
     }
     return render(request, "relationships/relationship_detail.html", context)
 

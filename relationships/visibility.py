@@ -106,11 +106,17 @@ def workspace_rule(queryset: QuerySet, organization: Organization) -> QuerySet:
 
 @scope_rule(Organization)
 def _organizations(queryset: QuerySet, organization: Organization) -> QuerySet:
-    """Itself, and the organizations it meets in the relationships it may see in full."""
+    """Itself, the organizations it meets in the relationships it may see in full, and the lead
+    (orchestrator) of every relationship it takes part in."""
     partners = Party.objects.unscoped().filter(
         relationship_id__in=directory_relationship_ids(organization)
     )
-    return queryset.filter(Q(pk=organization.pk) | Q(pk__in=partners.values("organization_id")))
+    leads = Relationship.objects.unscoped().filter(id__in=active_relationship_ids(organization))
+    return queryset.filter(
+        Q(pk=organization.pk)
+        | Q(pk__in=partners.values("organization_id"))
+        | Q(pk__in=leads.values("lead_organization_id"))
+    )
 
 
 @scope_rule(Membership, ApiToken, MemberInvitation)
@@ -126,9 +132,16 @@ def _relationships(queryset: QuerySet, organization: Organization) -> QuerySet:
 
 @scope_rule(Party)
 def _parties(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """Its own parties; every party of the relationships whose member list it may see; and the
+    lead's (orchestrator's) party of every relationship it takes part in, which a member of a
+    closed ecosystem knows anyway (the relationship names its orchestrator)."""
     return queryset.filter(
         Q(organization=organization)
         | Q(relationship_id__in=directory_relationship_ids(organization))
+        | Q(
+            role__in=(PartyRole.LEAD, PartyRole.ORCHESTRATOR),
+            relationship_id__in=active_relationship_ids(organization),
+        )
     )
 
 

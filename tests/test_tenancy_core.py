@@ -38,12 +38,14 @@ def test_an_invited_party_does_not_see_the_relationship_until_it_accepts(world):
 
 
 def test_ecosystem_members_see_each_other_only_when_the_orchestrator_allows(db):
+    """A member always sees itself and the orchestrator, the other members only when allowed."""
     hub, first, second = OrganizationFactory(), OrganizationFactory(), OrganizationFactory()
     ecosystem = make_relationship(lead=hub, partners=(first, second), type="ecosystem")
     with acting_as(hub):
         assert Party.objects.filter(relationship=ecosystem).count() == 3
     with acting_as(first):
-        assert {p.organization for p in Party.objects.filter(relationship=ecosystem)} == {first}
+        seen = {p.organization for p in Party.objects.filter(relationship=ecosystem)}
+        assert seen == {hub, first}
     Relationship.objects.unscoped().filter(pk=ecosystem.pk).update(member_directory_visible=True)
     with acting_as(first):
         assert Party.objects.filter(relationship=ecosystem).count() == 3

@@ -182,7 +182,7 @@ class RelationshipSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text=(
             "Active parties you can see, yours included. In an ecosystem whose member "
-            "directory is closed, a member sees only its own party: 1."
+            "directory is closed, a member sees its own party and the orchestrator's: 2."
         ),
     )
     my_party = OwnPartySerializer(

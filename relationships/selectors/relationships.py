@@ -18,8 +18,9 @@ def relationships_with_party_summary(queryset: QuerySet, *, organization: Organi
     A row never carries the whole party list (an ecosystem has a thousand members; the list is
     the paginated ``parties/`` endpoint). ``party_count`` counts the active parties that
     ``Party.objects``, scoped, shows: a member of an ecosystem whose directory is closed counts
-    itself alone, as it sees itself alone. ``acting_parties`` holds ``organization``'s own
-    party (a list of at most one: one party per organization and relationship).
+    itself and the orchestrator, as it sees them alone. ``acting_parties`` holds
+    ``organization``'s own party (a list of at most one: one party per organization and
+    relationship).
     """
     active_parties = (
         Party.objects.filter(relationship=OuterRef("pk"), status=PartyStatus.ACTIVE)

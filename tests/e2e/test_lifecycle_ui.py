@@ -16,6 +16,7 @@ from lifecycle.services.evidence import evidence_create
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Visibility
 from tests.factories import PASSWORD
+from tests.lifecycle.builders import prove
 from tests.lifecycle.helpers import side_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
@@ -57,10 +58,6 @@ def stage_one(world):
         .order_by("item__position")
     )
     with acting_as(world.own, user=lead.manager.user, membership=lead.manager):
-        for requirement in rows[:-1]:
-            requirement_update(
-                requirement=requirement, organization=world.own, status=RequirementStatus.MET
-            )
         evidence_create(
             requirement=rows[0],
             membership=lead.manager,
@@ -75,6 +72,11 @@ def stage_one(world):
             title="Governance map",
             url="https://intranet.example/governance/map",
         )
+        prove(rows[2:-1])
+        for requirement in rows[:-1]:
+            requirement_update(
+                requirement=requirement, organization=world.own, status=RequirementStatus.MET
+            )
     assert rows[-1].visibility == Visibility.INTERNAL
     return lead, rows[-1]
 
@@ -168,7 +170,8 @@ def test_a_stage_gate_from_checklist_to_approval(page: Page, world, stage_one):
     summary = panel.locator(".gate-evidence")
     expect(summary).to_contain_text("Initial RMP v1")
     expect(summary).to_contain_text("SER appointment")
-    expect(summary.locator(".gate-evidence__item--unchanged")).to_have_count(3)
+    # The RMP, the two notes above and one proof for each of the other five settled items.
+    expect(summary.locator(".gate-evidence__item--unchanged")).to_have_count(8)
     panel.scroll_into_view_if_needed()
     page.screenshot(path=GATE_SCREENSHOT, full_page=True)
     panel.get_by_label("Comment").fill("Well prepared; go ahead with the knowledge stage.")

@@ -210,7 +210,7 @@ def test_the_partner_filter_does_not_reveal_members_of_a_closed_directory(db):
     assert names(client.get(url(first.slug, f"?partner={hub.slug}"))) == ["Eco"]
     assert names(client.get(url(first.slug, f"?partner={second.slug}"))) == []
     rows = client.get(url(first.slug)).json()["results"]
-    assert rows[0]["party_count"] == 1  # itself: not how many other members there are
+    assert rows[0]["party_count"] == 2  # itself and the hub: not how many other members there are
     assert rows[0]["my_party"]["role"] == "member"
     assert rows[0]["lead_organization"]["slug"] == hub.slug
 
@@ -240,7 +240,7 @@ def row_of(organization, relationship) -> dict:
 def test_party_count_counts_the_active_parties_the_caller_may_see(ecosystem):
     relationship, hub, members = ecosystem
     assert row_of(hub, relationship)["party_count"] == 4  # the invited member is not counted
-    assert row_of(members[0], relationship)["party_count"] == 1  # the directory is closed
+    assert row_of(members[0], relationship)["party_count"] == 2  # closed: itself and the hub
     Relationship.objects.unscoped().filter(pk=relationship.pk).update(member_directory_visible=True)
     assert row_of(members[0], relationship)["party_count"] == 4
 
