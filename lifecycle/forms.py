@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.core.validators import URLValidator
 
 from cbrms.forms import ServiceForm
-from lifecycle.models import EvidenceKind, GateKind, RequirementStatus, Stage
+from lifecycle.models import (
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    GateKind,
+    RequirementStatus,
+    Stage,
+)
+from relationships.models import Membership
 
 
 class RequirementStatusForm(ServiceForm):
@@ -20,6 +30,45 @@ class RequirementStatusForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Needed when the status is not applicable.",
     )
+
+
+class RequirementPlanForm(ServiceForm):
+    """Who owns a requirement and when it is due (``requirement_update``).
+
+    The owner is one of the acting organization's ``members``; a partner names its own people.
+    Only what the member changed is passed on, so saving a due date keeps a partner's owner.
+    """
+
+    owner = forms.ChoiceField(label="Owner", required=False)
+    due_date = forms.DateField(
+        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, requirement, members: Sequence[Membership], **kwargs):
+        kwargs.setdefault("prefix", f"plan-{requirement.pk}")
+        self._members = {str(member.pk): member for member in members}
+        owner = str(requirement.owner_id) if requirement.owner_id else None
+        ours = owner in self._members
+        kwargs.setdefault(
+            "initial", {"owner": owner if ours else None, "due_date": requirement.due_date}
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Nobody yet")] + [
+            (pk, str(member.user)) for pk, member in self._members.items()
+        ]
+        if owner and not ours:
+            self.fields[
+                "owner"
+            ].help_text = (
+                "A partner's member owns it now; choose one of your people to take it over."
+            )
+
+    def clean_owner(self) -> Membership | None:
+        return self._members.get(self.cleaned_data["owner"])
+
+    def changes(self) -> dict:
+        """The service's arguments for what the member changed, and nothing else."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
 
 
 class EvidenceForm(ServiceForm):
@@ -56,6 +105,90 @@ class EvidenceForm(ServiceForm):
         if url and self.cleaned_data.get("kind") == EvidenceKind.LINK:
             URLValidator(schemes=["http", "https"], message="Enter an http(s) address.")(url)
         return url
+
+
+#: What a member can do to evidence of its organization, by the evidence's status: the
+#: button's label for each status it may move to.
+EVIDENCE_ACTIONS = {
+    EvidenceStatus.DRAFT: [
+        (EvidenceStatus.APPROVED, "Approve"),
+        (EvidenceStatus.WITHDRAWN, "Withdraw"),
+    ],
+    EvidenceStatus.APPROVED: [(EvidenceStatus.WITHDRAWN, "Withdraw")],
+    EvidenceStatus.WITHDRAWN: [(EvidenceStatus.DRAFT, "Restore as draft")],
+}
+
+
+class EvidenceStatusForm(ServiceForm):
+    """Approve a draft, withdraw evidence or restore it (``evidence_update``); the button says
+    which."""
+
+    status = forms.ChoiceField(choices=EvidenceStatus.choices)
+
+    def __init__(self, *args, evidence: Evidence, **kwargs):
+        kwargs.setdefault("prefix", f"evs-{evidence.pk}")
+        super().__init__(*args, **kwargs)
+        self.evidence = evidence
+        self.actions = EVIDENCE_ACTIONS[evidence.status]
+        self.fields["status"].choices = self.actions
+
+    def clean(self):
+        # The form has buttons, not a field to mark: a move its status does not offer (the
+        # page was stale, say) is said on top, with what can be done now.
+        if self._errors.pop("status", None):
+            status = EvidenceStatus(self.evidence.status).label.lower()
+            offered = " or ".join(label.lower() for _, label in self.actions)
+            raise forms.ValidationError(
+                f"This evidence is {status} now: it can be {offered}.", code="invalid_move"
+            )
+        return super().clean()
+
+
+class EvidenceReplaceForm(ServiceForm):
+    """A new version of evidence: its text, its address or its file, and perhaps its title
+    (``evidence_update``). The kind stays: a note is replaced by a note."""
+
+    title = forms.CharField(label="Title", max_length=200)
+    note = forms.CharField(
+        label="New text", max_length=50_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    url = forms.CharField(
+        label="New web address",
+        max_length=1000,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    file = forms.FileField(
+        label="New file",
+        help_text="PDF, image, Office or OpenDocument, text, CSV or Markdown; at most 20 MiB.",
+    )
+
+    _CONTENT = {EvidenceKind.NOTE: "note", EvidenceKind.LINK: "url", EvidenceKind.FILE: "file"}
+
+    def __init__(self, *args, evidence: Evidence, **kwargs):
+        kwargs.setdefault("prefix", f"evr-{evidence.pk}")
+        kwargs.setdefault(
+            "initial", {"title": evidence.title, "note": evidence.note, "url": evidence.url}
+        )
+        super().__init__(*args, **kwargs)
+        self.content_field = self._CONTENT[evidence.kind]
+        for name in set(self._CONTENT.values()) - {self.content_field}:
+            del self.fields[name]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        URLValidator(schemes=["http", "https"], message="Enter an http(s) address.")(url)
+        return url
+
+    @property
+    def content(self):
+        """The bound field of the content this kind of evidence has."""
+        return self[self.content_field]
+
+    def changes(self) -> dict:
+        return {
+            "title": self.cleaned_data["title"],
+            **{self.content_field: self.cleaned_data[self.content_field]},
+        }
 
 
 def gate_kind_choices(current_stage: int) -> list[tuple[str, str]]:
@@ -95,7 +228,11 @@ class GateRequestForm(ServiceForm):
 
 
 class GateDecisionForm(ServiceForm):
-    """One SER's approval or rejection of a gate (``gate_decide``); the button says which."""
+    """One SER's approval or rejection of a gate (``gate_decide``); the button says which.
+
+    Two steps: the first checks the decision (``gate_decision_check``) and asks to confirm it,
+    the second, with ``confirmed`` set, records it. "Change" goes back to the first.
+    """
 
     comment = forms.CharField(
         label="Comment",
@@ -105,6 +242,8 @@ class GateDecisionForm(ServiceForm):
         help_text="Needed to reject; recorded with your decision either way.",
     )
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    change = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "decision")
@@ -113,3 +252,7 @@ class GateDecisionForm(ServiceForm):
     @property
     def approve(self) -> bool:
         return self.cleaned_data["decision"] == "approve"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.cleaned_data["confirmed"] and not self.cleaned_data["change"]

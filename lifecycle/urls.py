@@ -16,9 +16,24 @@ relationship_patterns = [
         name="relationship-requirement-status",
     ),
     path(
+        "requirements/<int:requirement_pk>/plan/",
+        views.requirement_plan,
+        name="relationship-requirement-plan",
+    ),
+    path(
         "requirements/<int:requirement_pk>/evidence/",
         views.evidence_add,
         name="relationship-evidence-add",
+    ),
+    path(
+        "evidence/<int:evidence_pk>/status/",
+        views.evidence_status,
+        name="relationship-evidence-status",
+    ),
+    path(
+        "evidence/<int:evidence_pk>/replace/",
+        views.evidence_replace,
+        name="relationship-evidence-replace",
     ),
     path(
         "evidence/<int:evidence_pk>/download/",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,18 +25,28 @@ from django_htmx.http import HttpResponseClientRefresh
 from cbrms.errors import ApplicationError
 from lifecycle import panels
 from lifecycle.downloads import evidence_file_response
-from lifecycle.forms import EvidenceForm, GateDecisionForm, GateRequestForm, RequirementStatusForm
+from lifecycle.forms import (
+    EvidenceForm,
+    EvidenceReplaceForm,
+    EvidenceStatusForm,
+    GateDecisionForm,
+    GateRequestForm,
+    RequirementPlanForm,
+    RequirementStatusForm,
+)
 from lifecycle.models import (
     DecisionRecord,
     Evidence,
+    EvidenceStatus,
     RecordKind,
     Requirement,
     RequirementStatus,
     Stage,
 )
+from lifecycle.selectors.checklist import assignable_members, checklist_requirements
 from lifecycle.selectors.gates import approval_inbox
-from lifecycle.services.evidence import evidence_create
-from lifecycle.services.gates import gate_decide, gate_request
+from lifecycle.services.evidence import evidence_create, evidence_update
+from lifecycle.services.gates import gate_decide, gate_decision_check, gate_request
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Relationship, RelationshipStatus
 from relationships.permissions import capability_required
@@ -74,17 +85,21 @@ def _render_requirement(
     requirement: Requirement,
     *,
     feedback: str = "",
-    **forms,
+    bound: Form | None = None,
+    bound_evidence: int | None = None,
 ) -> HttpResponse:
-    """The requirement's card as it stands now, with any bound form: swapped in place for
-    HTMX, else on a page of its own (the plain-POST answer to a refused form)."""
+    """The requirement's card as it stands now, with a refused form (``bound``, about the
+    evidence ``bound_evidence``) if any: swapped in place for HTMX, else on a page of its own
+    (the plain-POST answer to a refused form)."""
     stage = requirement.stage
     # Read again: a refused update leaves the instance in memory changed.
-    requirement = panels.checklist_requirements(relationship, stage, pk=requirement.pk).first()
+    requirement = checklist_requirements(relationship, stage, pk=requirement.pk).first()
     if requirement is None:
         raise Http404("Not a requirement of the catalog this relationship runs on.")
     requirement.relationship = relationship
-    panels.prepare_requirement(request, requirement, feedback=feedback, **forms)
+    panels.prepare_requirement(
+        request, requirement, feedback=feedback, bound=bound, bound_evidence=bound_evidence
+    )
     context = {
         "relationship": relationship,
         "requirement": requirement,
@@ -146,7 +161,37 @@ def requirement_status(request: HttpRequest, org_slug: str, pk: int, requirement
             status = RequirementStatus(requirement.status).label.lower()
             message = f"“{requirement.item.title}” is now {status}."
             return _saved(request, relationship, requirement, message)
-    return _render_requirement(request, relationship, requirement, status_form=form)
+    return _render_requirement(request, relationship, requirement, bound=form)
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REQUIREMENTS_EDIT)
+def requirement_plan(request: HttpRequest, org_slug: str, pk: int, requirement_pk: int):
+    """Set who owns the requirement and when it is due."""
+    relationship, requirement = _requirement(pk, requirement_pk)
+    form = RequirementPlanForm(
+        request.POST, requirement=requirement, members=list(assignable_members())
+    )
+    if form.is_valid():
+        changes = form.changes()
+        if not changes:
+            return _saved(request, relationship, requirement, "Nothing changed.")
+        try:
+            requirement_update(
+                requirement=requirement,
+                organization=request.organization,
+                by=request.membership,
+                **changes,
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            owner = requirement.owner.user if requirement.owner else "nobody"
+            due = f"due {requirement.due_date:%-d %b %Y}" if requirement.due_date else "no due date"
+            message = f"“{requirement.item.title}”: owned by {owner}, {due}."
+            return _saved(request, relationship, requirement, message)
+    return _render_requirement(request, relationship, requirement, bound=form)
 
 
 @login_required
@@ -172,7 +217,76 @@ def evidence_add(request: HttpRequest, org_slug: str, pk: int, requirement_pk: i
         else:
             message = f"Evidence “{evidence.title}” added to “{requirement.item.title}”."
             return _saved(request, relationship, requirement, message)
-    return _render_requirement(request, relationship, requirement, evidence_form=form)
+    return _render_requirement(request, relationship, requirement, bound=form)
+
+
+def _evidence(pk: int, evidence_pk: int) -> tuple[Relationship, Requirement, Evidence]:
+    relationship = _relationship(pk)
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("requirement__item"),
+        pk=evidence_pk,
+        relationship=relationship,
+    )
+    requirement = evidence.requirement
+    requirement.relationship = relationship
+    return relationship, requirement, evidence
+
+
+_STATUS_DONE = {
+    EvidenceStatus.APPROVED: "approved",
+    EvidenceStatus.WITHDRAWN: "withdrawn",
+    EvidenceStatus.DRAFT: "restored as a draft",
+}
+
+
+@login_required
+@require_POST
+@capability_required(Capability.EVIDENCE_MANAGE)
+def evidence_status(request: HttpRequest, org_slug: str, pk: int, evidence_pk: int):
+    """Approve a draft, withdraw evidence, or restore withdrawn evidence as a draft."""
+    relationship, requirement, evidence = _evidence(pk, evidence_pk)
+    was_met = requirement.status == RequirementStatus.MET
+    form = EvidenceStatusForm(request.POST, evidence=evidence)
+    if form.is_valid():
+        try:
+            evidence_update(
+                evidence=evidence, membership=request.membership, status=form.cleaned_data["status"]
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            message = f"Evidence “{evidence.title}” {_STATUS_DONE[evidence.status]}."
+            requirement.refresh_from_db(fields=["status"])
+            if was_met and requirement.status != RequirementStatus.MET:
+                message += " Nothing proves the requirement now: it is back in progress."
+            return _saved(request, relationship, requirement, message)
+    return _render_requirement(
+        request, relationship, requirement, bound=form, bound_evidence=evidence.pk
+    )
+
+
+@login_required
+@require_POST
+@capability_required(Capability.EVIDENCE_MANAGE)
+def evidence_replace(request: HttpRequest, org_slug: str, pk: int, evidence_pk: int):
+    """A new version of evidence: new text, a new address or a new file."""
+    relationship, requirement, evidence = _evidence(pk, evidence_pk)
+    version = evidence.version
+    form = EvidenceReplaceForm(request.POST, request.FILES, evidence=evidence)
+    if form.is_valid():
+        try:
+            evidence_update(evidence=evidence, membership=request.membership, **form.changes())
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            if evidence.version == version:
+                message = f"Evidence “{evidence.title}” saved; its content is unchanged."
+            else:
+                message = f"Evidence “{evidence.title}” replaced: now version {evidence.version}."
+            return _saved(request, relationship, requirement, message)
+    return _render_requirement(
+        request, relationship, requirement, bound=form, bound_evidence=evidence.pk
+    )
 
 
 @login_required
@@ -188,10 +302,10 @@ def evidence_download(request: HttpRequest, org_slug: str, pk: int, evidence_pk:
 # --- stage gates -----------------------------------------------------------------------------
 
 
-def _render_gate(request: HttpRequest, relationship: Relationship, **forms) -> HttpResponse:
+def _render_gate(request: HttpRequest, relationship: Relationship, **state) -> HttpResponse:
     context = {
         "relationship": relationship,
-        **panels.gate_panel_context(request, relationship, **forms),
+        **panels.gate_panel_context(request, relationship, **state),
     }
     if request.htmx:
         return render(request, "lifecycle/_gate_panel.html", context)
@@ -261,6 +375,8 @@ def _decision_message(relationship: Relationship, before: int, approved: bool) -
 @require_POST
 @capability_required(Capability.GATES_DECIDE)
 def gate_decide_view(request: HttpRequest, org_slug: str, pk: int, gate_pk: int):
+    """A SER's decision, in two steps: the decision is checked and shown back to confirm, and
+    only the confirmed one is recorded (it cannot be taken back)."""
     relationship = _relationship(pk)
     gate = get_object_or_404(
         DecisionRecord.objects.select_related("relationship"),
@@ -269,22 +385,25 @@ def gate_decide_view(request: HttpRequest, org_slug: str, pk: int, gate_pk: int)
         kind=RecordKind.GATE_REQUESTED,
     )
     form = GateDecisionForm(request.POST)
-    if form.is_valid():
-        before = relationship.current_stage
-        try:
-            gate_decide(
-                gate=gate,
-                approver=request.membership,
-                approve=form.approve,
-                comment=form.cleaned_data["comment"],
-            )
-        except ApplicationError as error:
-            form.add_application_error(error)
-        else:
-            relationship.refresh_from_db(fields=["current_stage", "status"])
-            message = _decision_message(relationship, before, form.approve)
-            return _gate_done(request, relationship, message)
-    return _render_gate(request, relationship, decision_form=form)
+    if not form.is_valid() or form.cleaned_data["change"]:
+        return _render_gate(request, relationship, decision_form=form)
+    decision = {
+        "gate": gate,
+        "approver": request.membership,
+        "approve": form.approve,
+        "comment": form.cleaned_data["comment"],
+    }
+    before = relationship.current_stage
+    try:
+        if not form.is_confirmed:
+            gate_decision_check(**decision)
+            return _render_gate(request, relationship, decision_form=form, confirming=True)
+        gate_decide(**decision)
+    except ApplicationError as error:
+        form.add_application_error(error)
+        return _render_gate(request, relationship, decision_form=form)
+    relationship.refresh_from_db(fields=["current_stage", "status"])
+    return _gate_done(request, relationship, _decision_message(relationship, before, form.approve))
 
 
 # --- the SER's inbox -------------------------------------------------------------------------

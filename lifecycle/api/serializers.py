@@ -345,6 +345,12 @@ class ChainSerializer(serializers.Serializer):
     chains = ChainResultSerializer(many=True)
 
 
+class ChangedCountsSerializer(serializers.Serializer):
+    requirements = serializers.IntegerField()
+    evidence = serializers.IntegerField()
+    private = serializers.IntegerField()
+
+
 class InboxEntrySerializer(serializers.Serializer):
     gate = serializers.IntegerField(source="gate.pk")
     relationship = serializers.DictField()
@@ -356,5 +362,18 @@ class InboxEntrySerializer(serializers.Serializer):
     requested_by = serializers.DictField()
     stale = serializers.BooleanField()
     changes_since = serializers.DateTimeField(source="since")
-    changed_evidence = serializers.ListField(child=serializers.DictField())
-    changed_requirements = serializers.ListField(child=serializers.DictField())
+    changed_evidence = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Evidence changed since `changes_since` that you may see.",
+    )
+    changed_requirements = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Requirements changed since `changes_since` that you may see.",
+    )
+    changed_counts = ChangedCountsSerializer(
+        help_text=(
+            "How much changed in all, over what the gate rests on: the same for every SER of "
+            "the gate. `private` counts the changes in another party's internal work, which "
+            "the lists leave out."
+        )
+    )

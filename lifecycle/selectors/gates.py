@@ -24,11 +24,13 @@ from lifecycle.models import (
     CLOSING_KINDS,
     DecisionRecord,
     Evidence,
+    EvidenceStatus,
     GateApprover,
     GateKind,
     GateStatus,
     RecordKind,
     Requirement,
+    RequirementStatus,
     Stage,
     StageState,
 )
@@ -38,7 +40,7 @@ from lifecycle.services.gates import (
     snapshot_is_stale,
 )
 from lifecycle.services.ledger import JOINT_CHAIN, ChainVerification, chain_verify
-from lifecycle.services.requirements import settled_q
+from lifecycle.services.requirements import gating_q, settled_q
 from relationships.models import (
     Membership,
     Relationship,
@@ -170,9 +172,23 @@ class InboxEntry:
     gate: DecisionRecord
     approver: GateApprover
     since: datetime
+    #: What changed since the previous gate, of what the acting organization may see.
     changed_evidence: list[Evidence]
     changed_requirements: list[Requirement]
     stale: bool = False
+    #: How much changed in all: the same for every SER of the gate, whatever each may see.
+    changed_evidence_count: int = 0
+    changed_requirement_count: int = 0
+
+    @property
+    def changes_private(self) -> int:
+        """Changes the acting organization may not see (another party's internal work)."""
+        return (
+            self.changed_evidence_count
+            + self.changed_requirement_count
+            - len(self.changed_evidence)
+            - len(self.changed_requirements)
+        )
 
 
 def waiting_approvals(*, membership: Membership) -> QuerySet:
@@ -188,16 +204,23 @@ def waiting_approvals(*, membership: Membership) -> QuerySet:
     )
 
 
+def _stages_q(keys) -> Q:
+    """``(relationship id, stage)`` pairs as one condition on requirements."""
+    return reduce(operator.or_, (Q(relationship_id=rel, stage=stage) for rel, stage in keys))
+
+
 def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
     """Gates waiting for ``membership``'s decision, oldest first, with what changed since the
-    relationship's previous gate was decided, and whether the evidence changed since the request.
+    relationship's previous gate was decided, and whether the work changed since the request.
 
+    "What changed" is counted over what the gate rests on (``gate_basis``), so every SER of a
+    gate reads the same counts; the lists name only what the acting organization may see.
     A constant number of queries whatever the number of gates: the slots with their gates and
     each relationship's previous decision (a subquery), then the evidence and requirements of
     every gate at once.
     """
     previous_decision = (
-        DecisionRecord.objects.unscoped()
+        DecisionRecord.objects.unscoped()  # any chain: only its time is used
         .filter(
             relationship_id=OuterRef("gate__relationship_id"),
             kind__in=CLOSING_KINDS,
@@ -208,18 +231,18 @@ def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
     )
     slots = list(
         waiting_approvals(membership=membership)
-        .select_related("gate__relationship", "gate__actor_user", "gate__organization")
+        .select_related(
+            "gate__relationship__lead_organization", "gate__actor_user", "gate__organization"
+        )
         .annotate(since=Coalesce(Subquery(previous_decision), F("gate__relationship__created_at")))
         .order_by("gate__created_at", "gate_id")
     )
     if not slots:
         return []
     gates = [slot.gate for slot in slots]
-    current = gate_snapshots({(gate.relationship_id, gate.from_stage) for gate in gates})
-    snapshot_ids = {int(pk) for gate in gates for pk in gate.payload.get("evidence", {})}
-    # Scoped: an entry names only evidence and requirements the acting organization may see.
-    evidence = list(Evidence.objects.filter(id__in=snapshot_ids).order_by("id"))
-    changed = reduce(
+    keys = {(gate.relationship_id, gate.from_stage) for gate in gates}
+    current = gate_snapshots(keys)
+    changed_since = reduce(
         operator.or_,
         (
             Q(
@@ -230,24 +253,172 @@ def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
             for slot in slots
         ),
     )
-    requirements = list(Requirement.objects.filter(changed).select_related("item"))
+    basis = gate_basis(_stages_q(keys))
+    requirements = list(basis.filter(changed_since).select_related("item"))
+    evidence = list(
+        Evidence.objects.unscoped()  # by the ids of the gates' own requirements
+        .filter(requirement__in=basis)
+        .select_related("requirement")
+        .order_by("id")
+    )
+    seen_requirements = visible_ids(Requirement, [r.pk for r in requirements])
+    seen_evidence = visible_ids(Evidence, [e.pk for e in evidence])
 
     entries = []
     for slot in slots:
         gate = slot.gate
-        snapshot = gate.payload.get("evidence", {})
+        key = (gate.relationship_id, gate.from_stage)
         changed_evidence = [
-            e for e in evidence if str(e.pk) in snapshot and e.updated_at > slot.since
+            e
+            for e in evidence
+            if (e.requirement.relationship_id, e.requirement.stage) == key
+            and e.updated_at > slot.since
         ]
         changed_requirements = [
             r
             for r in requirements
-            if r.relationship_id == gate.relationship_id
-            and r.stage == gate.from_stage
-            and r.updated_at > slot.since
+            if (r.relationship_id, r.stage) == key and r.updated_at > slot.since
         ]
-        stale = snapshot_is_stale(gate.payload, current[(gate.relationship_id, gate.from_stage)])
         entries.append(
-            InboxEntry(gate, slot, slot.since, changed_evidence, changed_requirements, stale)
+            InboxEntry(
+                gate,
+                slot,
+                slot.since,
+                [e for e in changed_evidence if e.pk in seen_evidence],
+                [r for r in changed_requirements if r.pk in seen_requirements],
+                snapshot_is_stale(gate.payload, current[key]),
+                changed_evidence_count=len(changed_evidence),
+                changed_requirement_count=len(changed_requirements),
+            )
         )
     return entries
+
+
+# --- what one gate rests on --------------------------------------------------------------------
+
+
+def visible_ids(model, ids) -> set[int]:
+    """Which of ``ids`` the acting organization may see: the scope of ``model`` decides."""
+    return set(model.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+def gate_basis(where: Q) -> QuerySet:
+    """The requirements gates rest on (joint ones and the lead's own) where ``where`` says.
+
+    Read around the scope, by relationship and stage: a gate rests on the same work whoever
+    looks at it, so every SER of a gate reads the same counts. What a page names of it passes
+    ``visible_ids`` first.
+    """
+    return Requirement.objects.unscoped().filter(where).filter(gating_q())
+
+
+def pending_gate(relationship: Relationship) -> DecisionRecord | None:
+    """The relationship's open gate, if the acting organization may see it, with its details."""
+    return (
+        with_gate_details(DecisionRecord.objects.filter(relationship=relationship))
+        .exclude(entries__kind__in=CLOSING_KINDS)
+        .order_by("-id")
+        .first()
+    )
+
+
+def turned_down_gate(relationship: Relationship) -> DecisionRecord | None:
+    """The latest gate the acting organization sees, if SERs turned it down and the
+    relationship is still on the stage it would have left: its rejections say what to fix."""
+    latest = (
+        with_gate_details(DecisionRecord.objects.filter(relationship=relationship))
+        .order_by("-id")
+        .first()
+    )
+    if (
+        latest is not None
+        and latest.from_stage == relationship.current_stage
+        and gate_state(latest).status == GateStatus.REJECTED
+    ):
+        return latest
+    return None
+
+
+@dataclass(frozen=True)
+class EvidenceChange:
+    """One piece of evidence a gate rests on, and what became of it since the request."""
+
+    change: str  # unchanged | changed | withdrawn | removed | added
+    evidence: Evidence | None = None  # None when removed
+    visible: bool = True
+
+
+def gate_evidence_changes(gate: DecisionRecord) -> list[EvidenceChange]:
+    """The evidence the gate was requested on, and any added since, with what changed: the
+    same list whoever looks; ``visible`` says what the acting organization may see of it."""
+    snapshot: dict[str, str] = gate.payload.get("evidence", {})
+    basis = gate_basis(Q(relationship_id=gate.relationship_id, stage=gate.from_stage))
+    current = list(
+        Evidence.objects.unscoped()  # by the gate's own ids and requirements
+        .filter(relationship_id=gate.relationship_id)
+        .filter(Q(pk__in=[int(pk) for pk in snapshot]) | Q(requirement__in=basis))
+        .select_related("requirement__item", "organization")
+        .order_by("requirement__item__position", "id")
+    )
+    seen = visible_ids(Evidence, [evidence.pk for evidence in current])
+    changes = []
+    for evidence in current:
+        requested = snapshot.get(str(evidence.pk))
+        if requested is None:
+            if evidence.status == EvidenceStatus.WITHDRAWN:
+                continue
+            change = "added"
+        elif evidence.status == EvidenceStatus.WITHDRAWN:
+            change = "withdrawn"
+        else:
+            change = "unchanged" if evidence.content_hash == requested else "changed"
+        changes.append(EvidenceChange(change, evidence, evidence.pk in seen))
+    kept = {evidence.pk for evidence in current}
+    changes += [EvidenceChange("removed") for pk in snapshot if int(pk) not in kept]
+    return changes
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    requirement: Requirement
+    before: str
+    visible: bool
+
+
+def gate_status_changes(gate: DecisionRecord) -> list[StatusChange]:
+    """Requirements whose status moved since the request (gates that recorded statuses)."""
+    statuses: dict[str, str] | None = gate.payload.get("requirements")
+    if not statuses:
+        return []
+    requirements = [
+        requirement
+        for requirement in Requirement.objects.unscoped()  # by the gate's own ids
+        .filter(relationship_id=gate.relationship_id, pk__in=[int(pk) for pk in statuses])
+        .select_related("item")
+        .order_by("item__position", "id")
+        if statuses[str(requirement.pk)] != requirement.status
+    ]
+    seen = visible_ids(Requirement, [requirement.pk for requirement in requirements])
+    return [
+        StatusChange(
+            requirement,
+            RequirementStatus(statuses[str(requirement.pk)]).label,
+            requirement.pk in seen,
+        )
+        for requirement in requirements
+    ]
+
+
+def resting_on_drafts_only(gate: DecisionRecord) -> list[Requirement]:
+    """The met requirements the gate rests on whose evidence (not withdrawn) is all draft:
+    proven, but on documents nobody has approved yet. The same list for every SER."""
+    approved = Evidence.objects.unscoped().filter(
+        requirement_id=OuterRef("pk"), status=EvidenceStatus.APPROVED
+    )
+    return list(
+        gate_basis(Q(relationship_id=gate.relationship_id, stage=gate.from_stage))
+        .filter(status=RequirementStatus.MET)
+        .exclude(Exists(approved))
+        .select_related("item", "organization")
+        .order_by("item__position", "id")
+    )

@@ -310,6 +310,39 @@ def _apply(relationship: Relationship, gate: DecisionRecord) -> None:
     relationship.save(update_fields=fields)
 
 
+def gate_decision_check(
+    *, gate: DecisionRecord, approver: Membership, approve: bool, comment: str = ""
+) -> dict[int, str]:
+    """Refuse, with the reason, a decision ``gate_decide`` would refuse; else return the
+    decisions already recorded (approver id to kind).
+
+    The browser asks it before it shows its confirmation, so a decision that would be refused
+    is refused before the SER confirms it, for the same reason.
+    """
+    if DecisionRecord.objects.unscoped().filter(gate=gate, kind__in=CLOSING_KINDS).exists():
+        raise Conflict("This gate has already been decided.", code="gate_closed")
+    if not GateApprover.objects.unscoped().filter(gate=gate, membership=approver).exists():
+        raise PermissionRefused(
+            "You are not one of the SERs this gate waits for.", code="not_an_approver"
+        )
+    decisions = _decisions(gate)
+    if approver.pk in decisions:
+        raise Conflict("You have already decided on this gate.", code="already_decided")
+    if gate_is_stale(gate):
+        raise Conflict(
+            "The evidence changed after the gate was requested, so approvals given now would "
+            "rest on something else. Request the gate again.",
+            code="gate_stale",
+        )
+    if approver.pk == gate.actor_id and not gate.payload.get("self_approval"):
+        raise PermissionRefused("You cannot approve a gate you requested.", code="self_approval")
+    if not approve and not comment.strip():
+        raise ValidationFailed(
+            "Say why you reject the gate.", fields={"comment": ["Required for a rejection."]}
+        )
+    return decisions
+
+
 @transaction.atomic
 def gate_decide(
     *,
@@ -326,29 +359,9 @@ def gate_decide(
     recorded one after the other and the stage moves exactly once.
     """
     relationship = _lock(gate.relationship)
-    gate = DecisionRecord.objects.unscoped().get(pk=gate.pk)
-    if DecisionRecord.objects.unscoped().filter(gate=gate, kind__in=CLOSING_KINDS).exists():
-        raise Conflict("This gate has already been decided.", code="gate_closed")
-    if not GateApprover.objects.unscoped().filter(gate=gate, membership=approver).exists():
-        raise PermissionRefused(
-            "You are not one of the SERs this gate waits for.", code="not_an_approver"
-        )
-    decisions = _decisions(gate)
-    if approver.pk in decisions:
-        raise Conflict("You have already decided on this gate.", code="already_decided")
-    if gate_is_stale(gate):
-        raise Conflict(
-            "The evidence changed after the gate was requested, so approvals given now would "
-            "rest on something else. Request the gate again.",
-            code="gate_stale",
-        )
+    gate = DecisionRecord.objects.unscoped().get(pk=gate.pk)  # fresh, under the lock
+    decisions = gate_decision_check(gate=gate, approver=approver, approve=approve, comment=comment)
     self_approved = approver.pk == gate.actor_id
-    if self_approved and not gate.payload.get("self_approval"):
-        raise PermissionRefused("You cannot approve a gate you requested.", code="self_approval")
-    if not approve and not comment.strip():
-        raise ValidationFailed(
-            "Say why you reject the gate.", fields={"comment": ["Required for a rejection."]}
-        )
 
     entry = record_append(
         relationship=relationship,

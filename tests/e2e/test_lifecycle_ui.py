@@ -25,6 +25,7 @@ SCREENSHOTS = Path(os.environ.get("CBRMS_SCREENSHOT_DIR", tempfile.gettempdir())
 CHECKLIST_SCREENSHOT = SCREENSHOTS / "cbrms-lifecycle-checklist.png"
 GATE_SCREENSHOT = SCREENSHOTS / "cbrms-lifecycle-gate-panel.png"
 APPROVED_SCREENSHOT = SCREENSHOTS / "cbrms-lifecycle-approved.png"
+CONFIRM_SCREENSHOT = SCREENSHOTS / "cbrms-lifecycle-confirm.png"
 ERROR_SCREENSHOT = SCREENSHOTS / "cbrms-lifecycle-requirement-error.png"
 MISSING_SCREENSHOT = SCREENSHOTS / "cbrms-lifecycle-gate-missing.png"
 NO_JS_SCREENSHOT = SCREENSHOTS / "cbrms-lifecycle-requirement-page.png"
@@ -140,6 +141,19 @@ def test_a_stage_gate_from_checklist_to_approval(page: Page, world, stage_one):
     expect(card.locator(".badge").first).to_have_text("Met")
     expect(page.locator('ol.timeline > li[aria-current="step"]')).to_contain_text("8/8")
     expect(page.locator("#checklist-progress")).to_have_text("8 of 8 settled")
+
+    # The draft is approved in place, and the requirement gets an owner and a due date.
+    card.get_by_role("button", name="Approve “Initial RMP v1”").click()
+    expect(card.locator(".requirement__feedback")).to_contain_text(
+        "Evidence “Initial RMP v1” approved."
+    )
+    expect(card.locator(".evidence__meta")).to_contain_text("Approved")
+    card.locator("summary", has_text="Owner and due date").click()
+    card.get_by_label("Owner").select_option(label="Grace Hopper")
+    card.get_by_label("Due date").fill("2027-03-31")
+    card.get_by_role("button", name="Save owner and due date").click()
+    expect(card.locator(".requirement__facts")).to_contain_text("Grace Hopper")
+    expect(card.locator(".requirement__facts")).to_contain_text("31 Mar 2027")
     assert page.evaluate("window.notReloaded") is True
     page.screenshot(path=CHECKLIST_SCREENSHOT, full_page=True)
 
@@ -176,6 +190,12 @@ def test_a_stage_gate_from_checklist_to_approval(page: Page, world, stage_one):
     page.screenshot(path=GATE_SCREENSHOT, full_page=True)
     panel.get_by_label("Comment").fill("Well prepared; go ahead with the knowledge stage.")
     panel.get_by_role("button", name="Approve").click()
+    # Shown back before it is recorded.
+    confirm = panel.get_by_role("alertdialog", name="Approve this gate?")
+    expect(confirm).to_contain_text("moving from stage 1 to stage 2")
+    expect(confirm).to_be_focused()
+    panel.screenshot(path=CONFIRM_SCREENSHOT)
+    confirm.get_by_role("button", name="Confirm approval").click()
 
     expect(page.locator("ul.messages")).to_contain_text(
         "You approved the gate: the relationship moved to stage 2, Knowledge."

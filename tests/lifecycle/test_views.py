@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils.html import escape
 
 from cbrms.tenancy.context import acting_as
@@ -22,139 +21,31 @@ from lifecycle.models import (
     RequirementStatus,
 )
 from lifecycle.services.evidence import evidence_create
-from lifecycle.services.gates import gate_request
 from lifecycle.services.requirements import requirement_update
-from relationships.models import Membership, Party, Relationship, Role, Visibility
-from relationships.services.relationships import party_set_ser
+from relationships.models import Role, Visibility
 from tests.factories import make_relationship
-from tests.lifecycle.builders import prove
-from tests.lifecycle.helpers import side_of
+from tests.lifecycle.pages import (
+    HTMX,
+    approvals_url,
+    at_stage,
+    client_for,
+    decide,
+    decide_url,
+    detail_url,
+    evidence_url,
+    fresh,
+    gate_request_url,
+    items_on,
+    lifecycle_url,
+    name_ser,
+    note,
+    request_gate,
+    requirements,
+    settle,
+    status_url,
+)
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HX-Request": "true"}
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def client_for(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
-
-
-def fresh(relationship: Relationship) -> Relationship:
-    return Relationship.objects.unscoped().get(pk=relationship.pk)
-
-
-def at_stage(relationship: Relationship, stage: int) -> Relationship:
-    Relationship.objects.unscoped().filter(pk=relationship.pk).update(current_stage=stage)
-    return fresh(relationship)
-
-
-def detail_url(org, relationship, stage: int | None = None) -> str:
-    url = reverse("relationship-detail", kwargs={"org_slug": org.slug, "pk": relationship.pk})
-    return f"{url}?stage={stage}" if stage else url
-
-
-def lifecycle_url(name: str, org, relationship, **kwargs) -> str:
-    return reverse(name, kwargs={"org_slug": org.slug, "pk": relationship.pk, **kwargs})
-
-
-def status_url(org, requirement) -> str:
-    return lifecycle_url(
-        "relationship-requirement-status",
-        org,
-        requirement.relationship,
-        requirement_pk=requirement.pk,
-    )
-
-
-def evidence_url(org, requirement) -> str:
-    return lifecycle_url(
-        "relationship-evidence-add", org, requirement.relationship, requirement_pk=requirement.pk
-    )
-
-
-def gate_request_url(org, relationship) -> str:
-    return lifecycle_url("relationship-gate-request", org, relationship)
-
-
-def decide_url(org, relationship, gate) -> str:
-    return lifecycle_url("relationship-gate-decide", org, relationship, gate_pk=gate.pk)
-
-
-def approvals_url(org) -> str:
-    return reverse("approvals", kwargs={"org_slug": org.slug})
-
-
-def requirements(relationship, organization, stage: int, visibility=Visibility.INTERNAL):
-    return list(
-        Requirement.objects.unscoped()
-        .filter(
-            relationship=relationship,
-            organization=organization,
-            stage=stage,
-            visibility=visibility,
-        )
-        .select_related("item", "relationship")
-        .order_by("item__position")
-    )
-
-
-def note(requirement: Requirement, by: Membership, title: str, text: str = "") -> Evidence:
-    with acting_as(by.organization, user=by.user, membership=by):
-        return evidence_create(
-            requirement=requirement,
-            membership=by,
-            kind="note",
-            title=title,
-            note=text or f"How we meet {requirement.item.key}.",
-        )
-
-
-def settle(relationship: Relationship, organization, stage: int, *, leave: int = 0) -> list:
-    """Mark the stage's requirements ``organization`` works on as met, but the last ``leave``."""
-    rows = requirements(relationship, organization, stage)
-    if organization.pk == relationship.lead_organization_id:
-        rows += requirements(relationship, organization, stage, Visibility.JOINT)
-    prove(rows[: len(rows) - leave])  # met needs evidence
-    with acting_as(organization):
-        for requirement in rows[: len(rows) - leave]:
-            requirement_update(
-                requirement=requirement, organization=organization, status=RequirementStatus.MET
-            )
-    return rows[len(rows) - leave :]
-
-
-def request_gate(relationship, side) -> DecisionRecord:
-    with acting_as(side.organization, user=side.manager.user, membership=side.manager):
-        return gate_request(relationship=fresh(relationship), requested_by=side.manager)
-
-
-def items_on(page: str) -> list[int]:
-    """The ids of the requirements a checklist page shows."""
-    return [
-        int(pk) for pk in re.findall(r'<li class="requirement [^"]*" id="requirement-(\d+)"', page)
-    ]
-
-
-def name_ser(relationship, organization, ser: Membership) -> None:
-    party = Party.objects.unscoped().get(relationship=relationship, organization=organization)
-    party_set_ser(party=party, organization=organization, ser=ser)
-
-
-@pytest.fixture
-def lead(world):
-    """The lead's relationship manager and its SER (named SER of its party)."""
-    return side_of(world.own, world.relationship)
-
-
-@pytest.fixture
-def partner(world):
-    return side_of(world.partner, world.relationship)
-
 
 # --- the checklist ---------------------------------------------------------------------------
 
@@ -533,10 +424,8 @@ def test_an_ser_approves_through_the_form_and_the_stage_advances(world, lead):
     assert "Say why you reject the gate." in rejected.text
     assert fresh(world.relationship).current_stage == 1
 
-    approved = ser.post(
-        decide_url(world.own, world.relationship, gate),
-        {"decision-decision": "approve", "decision-comment": "Well prepared."},
-        follow=True,
+    approved = decide(
+        ser, world.own, world.relationship, gate, "approve", "Well prepared.", follow=True
     )
     assert "You approved the gate: the relationship moved to stage 2, Knowledge." in approved.text
     assert fresh(world.relationship).current_stage == 2
@@ -775,9 +664,13 @@ def test_a_joint_gate_waits_for_every_partys_ser(world, lead, partner):
     settle(relationship, world.own, 5)
     gate = request_gate(relationship, lead)
 
-    first = client_for(lead.ser).post(
-        decide_url(world.own, relationship, gate),
-        {"decision-decision": "approve", "decision-comment": "Northwind agrees."},
+    first = decide(
+        client_for(lead.ser),
+        world.own,
+        relationship,
+        gate,
+        "approve",
+        "Northwind agrees.",
         follow=True,
     )
     assert "You approved the gate. It now waits for the other SERs." in first.text
@@ -795,10 +688,8 @@ def test_a_joint_gate_waits_for_every_partys_ser(world, lead, partner):
     assert "Your decision" in panel
     assert len(re.findall(r'class="nav-count">1<', page)) == 1  # the partner SER's inbox
 
-    done = partner_ser.post(
-        decide_url(world.partner, relationship, gate),
-        {"decision-decision": "approve", "decision-comment": "Contoso agrees."},
-        follow=True,
+    done = decide(
+        partner_ser, world.partner, relationship, gate, "approve", "Contoso agrees.", follow=True
     )
     assert "moved to stage 6, Value creation" in done.text
     assert fresh(relationship).current_stage == 6

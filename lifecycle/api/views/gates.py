@@ -287,6 +287,11 @@ class ApprovalInboxViewSet(mixins.ListModelMixin, OrgViewSet):
                         {"id": r.pk, "item": r.item.key, "status": r.status}
                         for r in entry.changed_requirements
                     ],
+                    "changed_counts": {
+                        "requirements": entry.changed_requirement_count,
+                        "evidence": entry.changed_evidence_count,
+                        "private": entry.changes_private,
+                    },
                 }
             )
         return Response(InboxEntrySerializer(rows, many=True).data)
