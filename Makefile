@@ -1,6 +1,6 @@
 # CBRMS: the two commands (make run, make test) and the chores around them.
 # Nothing is needed beforehand but Python 3.11: the venv and the pinned requirements are made here,
-# PostgreSQL and Redis come from wheels (cbrms/devservers.py), Chromium from Debian when missing.
+# PostgreSQL and Redis come from wheels (cbrms/devservers/), Chromium from Debian when missing.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv

@@ -1,4 +1,4 @@
-"""The embedded development services behind `make run` and `make test` (cbrms/devservers.py).
+"""The embedded development services behind `make run` and `make test` (cbrms/devservers/).
 
 These start real servers in temporary directories on free ports, next to whatever the suite
 itself runs on.

@@ -1,0 +1,7 @@
+"""``python -m cbrms.devservers``."""
+
+import sys
+
+from cbrms.devservers.commands import main
+
+sys.exit(main())
