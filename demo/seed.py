@@ -327,7 +327,7 @@ def _load_state() -> _State:
     )
     relationships = {
         (r.lead_organization.slug, r.name): r
-        for r in Relationship.objects.unscoped()
+        for r in Relationship.objects.unscoped()  # unscoped(system): demo data
         .select_related("lead_organization")
         .filter(
             name__in=[r.name for r in RELATIONSHIPS],
@@ -337,20 +337,23 @@ def _load_state() -> _State:
     }
     return _State(
         organizations={
-            o.slug: o for o in Organization.objects.unscoped().filter(slug__in=_BY_SLUG)
+            o.slug: o
+            for o in Organization.objects.unscoped().filter(  # unscoped(system): demo data
+                slug__in=_BY_SLUG
+            )
         },
         users={u.email: u for u in User.objects.filter(email__in=emails)},
         # Only each person's own organization counts: a demo user may join other organizations.
         memberships={
             pair
-            for pair in Membership.objects.unscoped()
+            for pair in Membership.objects.unscoped()  # unscoped(system): demo data
             .filter(organization__slug__in=_BY_SLUG, user__email__in=emails)
             .values_list("organization__slug", "user__email")
             if pair[1].endswith(f"@{pair[0]}.example")
         },
         relationships=relationships,
         parties=set(
-            Party.objects.unscoped()
+            Party.objects.unscoped()  # unscoped(system): demo data
             .filter(relationship__in=[r.pk for r in relationships.values()])
             .values_list("relationship_id", "organization__slug")
         ),
@@ -439,7 +442,7 @@ def _ensure_organizations(state: _State, result: DemoSeedResult) -> None:
 def _member(slug: str, login: str) -> Membership:
     """The membership of ``login`` (a key of LOGIN_ROLES) in the demo organization ``slug``."""
     return (
-        Membership.objects.unscoped()
+        Membership.objects.unscoped()  # unscoped(system): demo data
         .select_related("user")
         .get(organization__slug=slug, user__email=_BY_SLUG[slug].email(login))
     )

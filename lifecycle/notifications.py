@@ -12,7 +12,7 @@ from lifecycle.models import CLOSING_KINDS, DecisionRecord, GateApprover, Record
 
 def _gate(gate_id: int) -> DecisionRecord:
     return (
-        DecisionRecord.objects.unscoped()
+        DecisionRecord.objects.unscoped()  # unscoped(system): a mail job gets the gate's id
         .select_related("relationship", "actor_user", "organization")
         .get(pk=gate_id, kind=RecordKind.GATE_REQUESTED)
     )
@@ -26,6 +26,7 @@ def gate_requested_notify(*, gate_id: int, job_id: str | None = None) -> int:
     calling job's id; the same job delivered again emails nobody twice.
     """
     gate = _gate(gate_id)
+    # unscoped(by-id): the gate's own entries
     entries = DecisionRecord.objects.unscoped().filter(gate=gate)
     if entries.filter(kind__in=CLOSING_KINDS).exists():
         return 0
@@ -33,7 +34,7 @@ def gate_requested_notify(*, gate_id: int, job_id: str | None = None) -> int:
         kind__in=(RecordKind.APPROVED, RecordKind.REJECTED), actor__isnull=False
     ).values("actor_id")
     approvers = (
-        GateApprover.objects.unscoped()
+        GateApprover.objects.unscoped()  # unscoped(by-id): the gate's own approvers
         .filter(gate=gate)
         .exclude(membership_id__in=decided)
         .select_related("membership__user", "organization")
@@ -69,14 +70,14 @@ def gate_decided_notify(*, gate_id: int, job_id: str | None = None) -> int:
     """Email the requester the outcome of their gate (once per ``job_id``, as above)."""
     gate = _gate(gate_id)
     outcome = (
-        DecisionRecord.objects.unscoped()
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the gate's own outcome
         .filter(gate=gate, kind__in=(RecordKind.GATE_PASSED, RecordKind.GATE_REOPENED))
         .first()
     )
     if outcome is None or gate.actor_user is None:
         return 0
     decisions = (
-        DecisionRecord.objects.unscoped()
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the gate's own decisions
         .filter(gate=gate, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
         .select_related("actor_user", "organization")
         .order_by("id")

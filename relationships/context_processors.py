@@ -8,6 +8,7 @@ def acting_organization(request):
     if user is None or not user.is_authenticated:
         return {}
     memberships = (
+        # unscoped(auth): the user's own memberships, for the switcher
         Membership.objects.unscoped()
         .filter(user=user)
         .select_related("organization")

@@ -47,7 +47,7 @@ def may_name_q(
 def closed_directories(organization: Organization) -> dict[int, int]:
     """The ecosystems whose member list is closed to ``organization``: id -> orchestrator id."""
     rows = (
-        Party.objects.unscoped()  # the acting organization's own seats
+        Party.objects.unscoped()  # unscoped(tenancy): the acting organization's own seats
         .filter(
             organization=organization,
             status=PartyStatus.ACTIVE,

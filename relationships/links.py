@@ -34,6 +34,7 @@ def member_invitation_from_link(token: str) -> MemberInvitation | None:
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
     invitation = (
+        # unscoped(auth): a signed invitation link names its row
         MemberInvitation.objects.unscoped()
         .select_related("organization", "invited_by__user")
         .filter(pk=invitation_id)

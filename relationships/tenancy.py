@@ -26,7 +26,7 @@ def resolve_membership(*, user, organization_slug: str, auth=None) -> Membership
             raise Http404
         return membership
     membership = (
-        Membership.objects.unscoped()
+        Membership.objects.unscoped()  # unscoped(auth): may the caller act as this organization
         .select_related("organization", "user")
         .filter(user=user, organization__slug=organization_slug)
         .first()

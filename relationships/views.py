@@ -127,6 +127,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
     # A user's own memberships, before any organization acts.
+    # unscoped(auth): a user's own memberships, before any organization acts
     memberships = Membership.objects.unscoped().filter(user=request.user)
     last = last_organization_slug(request)
     membership = (

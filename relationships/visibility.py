@@ -40,7 +40,7 @@ from relationships.models import (
 def active_relationship_ids(organization: Organization) -> QuerySet:
     """Ids of the relationships where ``organization`` is an active party (a subquery)."""
     return (
-        Party.objects.unscoped()  # the rule itself: it is what scopes Party
+        Party.objects.unscoped()  # unscoped(tenancy): the rule itself: it is what scopes Party
         .filter(organization=organization, status=PartyStatus.ACTIVE)
         .values("relationship_id")
     )
@@ -54,9 +54,10 @@ def directory_relationship_ids(organization: Organization) -> QuerySet:
     """
     # The open-directory ecosystems are few: a subquery on their partial index is cheaper than
     # joining every relationship of a large orchestrator (see benchmarks/README.md).
+    # unscoped(tenancy): the rule itself, over relationships
     open_directories = Relationship.objects.unscoped().filter(member_directory_visible=True)
     return (
-        Party.objects.unscoped()
+        Party.objects.unscoped()  # unscoped(tenancy): the rule itself: it is what scopes Party
         .filter(organization=organization, status=PartyStatus.ACTIVE)
         .filter(~Q(role=PartyRole.MEMBER) | Q(relationship_id__in=open_directories.values("id")))
         .values("relationship_id")
@@ -108,9 +109,11 @@ def workspace_rule(queryset: QuerySet, organization: Organization) -> QuerySet:
 def _organizations(queryset: QuerySet, organization: Organization) -> QuerySet:
     """Itself, the organizations it meets in the relationships it may see in full, and the lead
     (orchestrator) of every relationship it takes part in."""
+    # unscoped(tenancy): the rule that scopes Organization
     partners = Party.objects.unscoped().filter(
         relationship_id__in=directory_relationship_ids(organization)
     )
+    # unscoped(tenancy): the rule that scopes Organization
     leads = Relationship.objects.unscoped().filter(id__in=active_relationship_ids(organization))
     return queryset.filter(
         Q(pk=organization.pk)

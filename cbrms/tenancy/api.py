@@ -158,7 +158,7 @@ class TenantViewSet(GenericViewSet):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request scope
-            return self.model._default_manager.unscoped().none()
+            return self.model._default_manager.none()
         queryset = self.model.objects.all()
         for url_kwarg, (field, _) in self.parent_lookups.items():
             queryset = queryset.filter(**{field: self.get_parent(url_kwarg)})

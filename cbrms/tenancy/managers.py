@@ -27,7 +27,8 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
         return scope(super().get_queryset(), organization)
 
     def unscoped(self) -> ScopedQuerySet:
-        """Every row, whoever acts: for authentication, migrations, demo data and audits only."""
+        """Every row, whoever acts. Each call says why at the call, ``# unscoped(<kind>): <why>``,
+        with a kind of docs/architecture.md, "Reading around the scope" (a test holds it)."""
         return super().get_queryset()
 
     def none(self) -> ScopedQuerySet:

@@ -23,6 +23,7 @@ def tenant_task(**task_options) -> Callable:
         @shared_task(name=f"{func.__module__}.{func.__name__}", **task_options)
         @functools.wraps(func)
         def run(*args, organization_id: int, **kwargs):
+            # unscoped(system): a task gets the id of the organization it acts as
             organization = tenant_model().objects.unscoped().get(pk=organization_id)
             with acting_as(organization):
                 return func(*args, organization=organization, **kwargs)

@@ -106,6 +106,7 @@ def gate_state(gate: DecisionRecord) -> GateState:
     """Read a gate's state off its ledger entries (``with_gate_details`` prefetches them)."""
     entries = getattr(gate, "ledger_entries", None)
     if entries is None:
+        # unscoped(by-id): the gate's own entries, read to tell its state
         entries = list(DecisionRecord.objects.unscoped().filter(gate=gate).order_by("id"))
     decisions = [e for e in entries if e.kind in DECISION_KINDS]
     closing = next((e for e in entries if e.kind in CLOSING_KINDS), None)
@@ -193,9 +194,11 @@ class InboxEntry:
 
 def waiting_approvals(*, membership: Membership) -> QuerySet:
     """``membership``'s approver slots on open gates it has not decided yet (scoped)."""
+    # unscoped(by-id): the slot's own gate
     decided_by_me = DecisionRecord.objects.unscoped().filter(
         gate=OuterRef("gate"), actor=membership, kind__in=DECISION_KINDS
     )
+    # unscoped(by-id): the slot's own gate
     closed = DecisionRecord.objects.unscoped().filter(gate=OuterRef("gate"), kind__in=CLOSING_KINDS)
     return (
         GateApprover.objects.filter(membership=membership)
@@ -220,7 +223,7 @@ def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
     every gate at once.
     """
     previous_decision = (
-        DecisionRecord.objects.unscoped()  # any chain: only its time is used
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): any chain: only the time is used
         .filter(
             relationship_id=OuterRef("gate__relationship_id"),
             kind__in=CLOSING_KINDS,
@@ -256,7 +259,7 @@ def approval_inbox(*, membership: Membership) -> list[InboxEntry]:
     basis = gate_basis(_stages_q(keys))
     requirements = list(basis.filter(changed_since).select_related("item"))
     evidence = list(
-        Evidence.objects.unscoped()  # by the ids of the gates' own requirements
+        Evidence.objects.unscoped()  # unscoped(by-id): the gates' own requirements
         .filter(requirement__in=basis)
         .select_related("requirement")
         .order_by("id")
@@ -309,6 +312,7 @@ def gate_basis(where: Q) -> QuerySet:
     looks at it, so every SER of a gate reads the same counts. What a page names of it passes
     ``visible_ids`` first.
     """
+    # unscoped(by-id): what a gate rests on, every party
     return Requirement.objects.unscoped().filter(where).filter(gating_q())
 
 
@@ -354,7 +358,7 @@ def gate_evidence_changes(gate: DecisionRecord) -> list[EvidenceChange]:
     snapshot: dict[str, str] = gate.payload.get("evidence", {})
     basis = gate_basis(Q(relationship_id=gate.relationship_id, stage=gate.from_stage))
     current = list(
-        Evidence.objects.unscoped()  # by the gate's own ids and requirements
+        Evidence.objects.unscoped()  # unscoped(by-id): the gate's own requirements
         .filter(relationship_id=gate.relationship_id)
         .filter(Q(pk__in=[int(pk) for pk in snapshot]) | Q(requirement__in=basis))
         .select_related("requirement__item", "organization")
@@ -392,7 +396,8 @@ def gate_status_changes(gate: DecisionRecord) -> list[StatusChange]:
         return []
     requirements = [
         requirement
-        for requirement in Requirement.objects.unscoped()  # by the gate's own ids
+        # unscoped(by-id): the ids in the gate's snapshot
+        for requirement in Requirement.objects.unscoped()
         .filter(relationship_id=gate.relationship_id, pk__in=[int(pk) for pk in statuses])
         .select_related("item")
         .order_by("item__position", "id")
@@ -412,7 +417,7 @@ def gate_status_changes(gate: DecisionRecord) -> list[StatusChange]:
 def resting_on_drafts_only(gate: DecisionRecord) -> list[Requirement]:
     """The met requirements the gate rests on whose evidence (not withdrawn) is all draft:
     proven, but on documents nobody has approved yet. The same list for every SER."""
-    approved = Evidence.objects.unscoped().filter(
+    approved = Evidence.objects.unscoped().filter(  # unscoped(by-id): the gate's own requirements
         requirement_id=OuterRef("pk"), status=EvidenceStatus.APPROVED
     )
     return list(

@@ -37,7 +37,7 @@ def approval_rule(*, relationship: Relationship, from_stage: int) -> ApprovalRul
     Raises a validation error naming the parties that have not named a SER.
     """
     parties = list(
-        Party.objects.unscoped()
+        Party.objects.unscoped()  # unscoped(by-id): every party decides, seen or not
         .filter(relationship=relationship, status=PartyStatus.ACTIVE)
         .select_related("organization", "ser")
         .order_by("id")
@@ -46,6 +46,7 @@ def approval_rule(*, relationship: Relationship, from_stage: int) -> ApprovalRul
     if Stage.is_internal(from_stage):
         deciding, quorum = lead, 0
     elif relationship.is_ecosystem:
+        # unscoped(by-id): the relationship's own framework
         framework = RelationshipFramework.objects.unscoped().get(relationship=relationship)
         quorum = framework.member_quorum
         deciding = parties

@@ -239,6 +239,7 @@ def _refuse_if_referenced(
         return
     # Catalog maintenance looks across every organization's requirements on purpose.
     referenced = set(
+        # unscoped(system): catalog upkeep looks at every organization
         Requirement.objects.unscoped()
         .filter(item_id__in=at_risk)
         .values_list("item__key", flat=True)

@@ -161,6 +161,7 @@ def evidence_create(
             fields={"owner": ["Not a member of your organization."]},
         )
     content = _content(kind=kind, note=note, url=url, file=file)
+    # unscoped(create): on a requirement the caller resolved
     return Evidence.objects.unscoped().create(
         requirement=requirement,
         relationship_id=requirement.relationship_id,

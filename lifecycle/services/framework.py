@@ -46,6 +46,7 @@ def framework_set_quorum(
             "Only an ecosystem has a member quorum; other relationships need every party's SER.",
             fields={"member_quorum": ["Must be 0 for a relationship that is not an ecosystem."]},
         )
+    # unscoped(by-id): the relationship's members, closed list or not
     members = Party.objects.unscoped().filter(
         relationship_id=framework.relationship_id, role=PartyRole.MEMBER, status=PartyStatus.ACTIVE
     )
@@ -75,8 +76,10 @@ def framework_upgrade(
     # Gate requests and decisions lock the relationship's row first; so does the upgrade, so a
     # gate cannot be requested on the old catalog while the catalog changes under it.
     relationship = (
+        # unscoped(lock): the relationship, under the lock
         Relationship.objects.unscoped().select_for_update().get(pk=framework.relationship_id)
     )
+    # unscoped(lock): re-read under the lock
     framework = RelationshipFramework.objects.unscoped().select_for_update().get(pk=framework.pk)
     old = framework.catalog
     try:
@@ -102,7 +105,7 @@ def framework_upgrade(
     new_items = {item.key: item for item in new.items.all()}
     carried = 0
     for requirement in (
-        Requirement.objects.unscoped()
+        Requirement.objects.unscoped()  # unscoped(by-id): every party's requirements move together
         .filter(relationship=relationship, item__catalog=old)
         .select_related("item")
     ):
@@ -116,7 +119,7 @@ def framework_upgrade(
     framework.upgraded_at = timezone.now()
     framework.save(update_fields=["catalog", "upgraded_at"])
     for party in (
-        Party.objects.unscoped()
+        Party.objects.unscoped()  # unscoped(by-id): each party's checklist is laid out
         .filter(relationship=relationship, status=PartyStatus.ACTIVE)
         .select_related("organization")
     ):

@@ -44,6 +44,7 @@ from relationships.services.relationships import relationship_ensure_open
 
 
 def _lock(relationship: Relationship) -> Relationship:
+    # unscoped(lock): the relationship, under the lock
     return Relationship.objects.unscoped().select_for_update().get(pk=relationship.pk)
 
 
@@ -60,13 +61,14 @@ def gate_snapshots(keys: set[tuple[int, int]]) -> dict[tuple[int, int], dict[str
     if not keys:
         return snapshots
     where = reduce(operator.or_, (Q(relationship_id=rel, stage=stage) for rel, stage in keys))
+    # unscoped(by-id): every requirement the gates rest on
     requirements = Requirement.objects.unscoped().filter(where).filter(gating_q())
     for rel, stage, pk, status in requirements.values_list(
         "relationship_id", "stage", "id", "status"
     ):
         snapshots[(rel, stage)]["requirements"][str(pk)] = status
     evidence = (
-        Evidence.objects.unscoped()
+        Evidence.objects.unscoped()  # unscoped(by-id): the evidence of those requirements
         .filter(requirement__in=requirements)
         .exclude(status=EvidenceStatus.WITHDRAWN)
         .values_list("requirement__relationship_id", "requirement__stage", "id", "content_hash")
@@ -95,6 +97,7 @@ def gate_is_stale(gate: DecisionRecord) -> bool:
 
 def pending_gate(relationship: Relationship) -> DecisionRecord | None:
     return (
+        # unscoped(by-id): the relationship's open gate, any chain
         DecisionRecord.objects.unscoped()
         .filter(relationship=relationship, kind=RecordKind.GATE_REQUESTED)
         .exclude(entries__kind__in=CLOSING_KINDS)
@@ -135,7 +138,7 @@ def gate_requester_check(
 ) -> bool:
     """Who may request; returns whether the requester is also an approver (SME self-approval)."""
     party = (
-        Party.objects.unscoped()
+        Party.objects.unscoped()  # unscoped(by-id): the requester's own seat
         .filter(
             relationship=relationship,
             organization_id=requested_by.organization_id,
@@ -242,6 +245,7 @@ def gate_request(
             "self_approval": self_approval,
         },
     )
+    # unscoped(create): the approvers of a gate just recorded
     GateApprover.objects.unscoped().bulk_create(
         GateApprover(
             gate=gate,
@@ -265,7 +269,7 @@ def gate_request(
 def _decisions(gate: DecisionRecord) -> dict[int, str]:
     """{approver membership id: approved|rejected} for the entries recorded so far."""
     rows = (
-        DecisionRecord.objects.unscoped()
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the gate's own entries
         .filter(gate=gate, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
         .values_list("actor_id", "kind")
     )
@@ -319,8 +323,10 @@ def gate_decision_check(
     The browser asks it before it shows its confirmation, so a decision that would be refused
     is refused before the SER confirms it, for the same reason.
     """
+    # unscoped(by-id): the gate's own entries
     if DecisionRecord.objects.unscoped().filter(gate=gate, kind__in=CLOSING_KINDS).exists():
         raise Conflict("This gate has already been decided.", code="gate_closed")
+    # unscoped(by-id): the gate's own approvers
     if not GateApprover.objects.unscoped().filter(gate=gate, membership=approver).exists():
         raise PermissionRefused(
             "You are not one of the SERs this gate waits for.", code="not_an_approver"
@@ -359,7 +365,8 @@ def gate_decide(
     recorded one after the other and the stage moves exactly once.
     """
     relationship = _lock(gate.relationship)
-    gate = DecisionRecord.objects.unscoped().get(pk=gate.pk)  # fresh, under the lock
+    # unscoped(lock): re-read under the lock
+    gate = DecisionRecord.objects.unscoped().get(pk=gate.pk)
     decisions = gate_decision_check(gate=gate, approver=approver, approve=approve, comment=comment)
     self_approved = approver.pk == gate.actor_id
 

@@ -99,7 +99,7 @@ def record_append(
         relationship=relationship, organization_id=organization_id, visibility=visibility
     )
     last = (
-        DecisionRecord.objects.unscoped()
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the chain's last entry
         .filter(relationship=relationship, chain=chain)
         .order_by("-sequence")
         .values("sequence", "hash")
@@ -125,6 +125,7 @@ def record_append(
     prev_hash = last["hash"] if last else GENESIS_HASH
     created_at = timezone.now()  # microseconds, as PostgreSQL stores them: the digest recomputes
     digest = record_digest(prev_hash=prev_hash, created_at=created_at, **fields)
+    # unscoped(create): appended to a chain of the relationship
     return DecisionRecord.objects.unscoped().create(
         **fields, created_at=created_at, prev_hash=prev_hash, hash=digest
     )
@@ -196,7 +197,7 @@ def _verify_rows(chain: str, rows) -> ChainResult:
 def chain_names(*, relationship_id: int) -> list[str]:
     """Every chain of the relationship's ledger, joint first."""
     names = (
-        DecisionRecord.objects.unscoped()
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the relationship's chains
         .filter(relationship_id=relationship_id)
         .order_by()
         .values_list("chain", flat=True)
@@ -214,7 +215,7 @@ def chain_verify(*, relationship_id: int, chains: list[str] | None = None) -> Ch
     results = []
     for chain in chains if chains is not None else chain_names(relationship_id=relationship_id):
         rows = (
-            DecisionRecord.objects.unscoped()
+            DecisionRecord.objects.unscoped()  # unscoped(by-id): the chain, whole, to verify it
             .filter(relationship_id=relationship_id, chain=chain)
             .order_by("sequence")
             .values("created_at", "prev_hash", "hash", *HASHED_FIELDS)
@@ -228,7 +229,7 @@ def legacy_verify(*, relationship_id: int) -> ChainResult:
     """Recompute the single chain the entries sealed before the split formed, with the values
     they had in it. Intact when there were no such entries."""
     rows = (
-        DecisionRecord.objects.unscoped()
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the relationship's sealed entries
         .filter(relationship_id=relationship_id, legacy_sequence__isnull=False)
         .order_by("legacy_sequence")
         .values("created_at", "legacy_sequence", "legacy_prev_hash", "legacy_hash", *HASHED_FIELDS)

@@ -48,6 +48,7 @@ def _latest_catalog(profile: str) -> Catalog:
 @transaction.atomic
 def lifecycle_start(*, relationship: Relationship) -> RelationshipFramework:
     """Pin the newest catalog of the relationship's profile and lay out the lead's checklist."""
+    # unscoped(create): the new relationship's framework
     framework = RelationshipFramework.objects.unscoped().create(
         relationship=relationship, catalog=_latest_catalog(relationship.framework_profile)
     )
@@ -68,6 +69,7 @@ def requirements_provision(
     Every party gets its own copy of the internal items; the joint items exist once, owned by
     the lead. Returns how many rows were created.
     """
+    # unscoped(by-id): the relationship's own framework
     framework = framework or RelationshipFramework.objects.unscoped().get(relationship=relationship)
     items = CatalogItem.objects.filter(catalog_id=framework.catalog_id)
     if organization.pk != relationship.lead_organization_id:
@@ -88,6 +90,7 @@ def requirements_provision(
         )
         for item in items
     ]
+    # unscoped(create): a party's checklist
     created = Requirement.objects.unscoped().bulk_create(rows, ignore_conflicts=True)
     return len(created)
 
@@ -107,6 +110,7 @@ def live_evidence_q() -> Q:
 def proven() -> Exists:
     """For a queryset of requirements: whether each has evidence it can rest on."""
     return Exists(
+        # unscoped(by-id): each requirement's own evidence
         Evidence.objects.unscoped().filter(live_evidence_q(), requirement_id=OuterRef("pk"))
     )
 
@@ -138,7 +142,7 @@ def requirement_is_open(requirement: Requirement) -> bool:
 def gating_requirements(*, relationship: Relationship, stage: int) -> QuerySet:
     """The requirements a gate leaving ``stage`` rests on (unscoped: the gate sees them all)."""
     return (
-        Requirement.objects.unscoped()
+        Requirement.objects.unscoped()  # unscoped(by-id): the gate sees every party's part
         .filter(gating_q(), relationship=relationship, stage=stage)
         .select_related("item")
     )
@@ -146,7 +150,7 @@ def gating_requirements(*, relationship: Relationship, stage: int) -> QuerySet:
 
 def _has_live_evidence(requirement: Requirement) -> bool:
     return (
-        Evidence.objects.unscoped()  # the requirement's own evidence, whoever added it
+        Evidence.objects.unscoped()  # unscoped(by-id): the requirement's own evidence
         .filter(live_evidence_q(), requirement=requirement)
         .exists()
     )
@@ -191,7 +195,7 @@ def _check_owner(*, requirement: Requirement, owner: Membership | None) -> None:
         allowed = owner.organization_id == requirement.organization_id
     else:
         allowed = (
-            Party.objects.unscoped()
+            Party.objects.unscoped()  # unscoped(by-id): the owner's seat in the relationship
             .filter(
                 relationship_id=requirement.relationship_id,
                 organization_id=owner.organization_id,

@@ -107,6 +107,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         # which organization, with subqueries rather than a query per row.
         actor_email = User.objects.filter(pk=OuterRef("actor_user_id")).values("email")[:1]
         acting_slug = (
+            # unscoped(by-id): names the acting organization of visible events
             Organization.objects.unscoped()
             .filter(pk=OuterRef("acting_organization_id"))
             .order_by()  # not Organization's ordering by name: there is one row
@@ -123,5 +124,6 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         ``get_queryset()``, whose scope decides what is shown. So they start from the
         unscoped trail, where each branch walks its own index.
         """
+        # unscoped(tenancy): index branches only; get_queryset() scopes the page
         trail = self.filter_queryset(AuditEvent.objects.unscoped().all())
         return [trail.filter(branch) for branch in audit_scope_branches(self.organization)]

@@ -12,4 +12,5 @@ def organization_for_invitation(*, slug: str) -> Organization | None:
     the deliberate ``unscoped()`` reads: it answers only "is there an organization with this
     exact slug", and the invitation itself goes through ``party_invite``.
     """
+    # unscoped(lookup): exact slug of an invitee, not yet visible
     return Organization.objects.unscoped().filter(slug=slug).first()

@@ -60,11 +60,13 @@ def member_invite(
     (409) when an invitation to it is open (resend that one instead).
     """
     email = normalized(email)
+    # unscoped(by-id): members of the inviting organization
     if Membership.objects.unscoped().filter(organization=organization, user__email=email).exists():
         raise Conflict(f"{email} is a member already.", code="already_member")
     now = timezone.now()
     try:
         with transaction.atomic():
+            # unscoped(create): the inviting organization's invitation
             invitation = MemberInvitation.objects.unscoped().create(
                 organization=organization,
                 email=email,
@@ -84,6 +86,7 @@ def member_invite(
 
 
 def _locked(invitation: MemberInvitation) -> MemberInvitation:
+    # unscoped(lock): re-read under the lock
     return MemberInvitation.objects.unscoped().select_for_update().get(pk=invitation.pk)
 
 
@@ -145,6 +148,7 @@ def member_invitation_accept(*, invitation: MemberInvitation, user: User) -> Mem
     invitation = _locked(invitation)
     _ensure_pending(invitation)
     _ensure_addressed_to(invitation, user)
+    # unscoped(create): the invitee joins the inviting organization
     membership, _ = Membership.objects.unscoped().get_or_create(
         user=user, organization=invitation.organization, defaults={"role": invitation.role}
     )

@@ -16,12 +16,15 @@ def organization_create(
     *, name: str, slug: str, size_class: str, country: str, sector: str = "", admin=None
 ) -> Organization:
     """Register an organization; ``admin`` (a user), when given, becomes its first admin."""
+    # unscoped(lookup): is the slug taken, by anyone
     if Organization.objects.unscoped().filter(slug=slug).exists():
         raise Conflict(f"The slug '{slug}' is taken.", code="slug_taken")
+    # unscoped(create): a new organization, before it can act
     organization = Organization.objects.unscoped().create(
         name=name, slug=slug, size_class=size_class, country=country.upper(), sector=sector
     )
     if admin is not None:
+        # unscoped(create): its first admin
         Membership.objects.unscoped().create(user=admin, organization=organization, role=Role.ADMIN)
     return organization
 
@@ -58,6 +61,7 @@ def membership_add(
         user = User.objects.create_user(email=email, password=None, full_name=full_name)
     try:
         with transaction.atomic():
+            # unscoped(create): a member of the given organization
             return Membership.objects.unscoped().create(
                 user=user, organization=organization, role=role
             )
@@ -67,7 +71,7 @@ def membership_add(
 
 def _ensure_admin_remains(membership: Membership) -> None:
     others = (
-        Membership.objects.unscoped()
+        Membership.objects.unscoped()  # unscoped(by-id): the membership's own organization
         .filter(organization_id=membership.organization_id, role=Role.ADMIN)
         .exclude(pk=membership.pk)
     )
@@ -76,6 +80,7 @@ def _ensure_admin_remains(membership: Membership) -> None:
 
 
 def _ensure_not_serving_as_ser(membership: Membership) -> None:
+    # unscoped(by-id): the membership's SER seats, any relationship
     if Party.objects.unscoped().filter(ser=membership, status="active").exists():
         raise Conflict(
             "This member is the SER of an active relationship; name another SER first.",
@@ -85,6 +90,7 @@ def _ensure_not_serving_as_ser(membership: Membership) -> None:
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    # unscoped(lock): re-read under the lock
     membership = Membership.objects.unscoped().select_for_update().get(pk=membership.pk)
     if role == membership.role:
         return membership
@@ -98,6 +104,7 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
+    # unscoped(lock): re-read under the lock
     membership = Membership.objects.unscoped().select_for_update().get(pk=membership.pk)
     _ensure_admin_remains(membership)
     _ensure_not_serving_as_ser(membership)

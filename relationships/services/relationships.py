@@ -100,6 +100,7 @@ def relationship_create(
         )
     _check_profile(organization=organization, relationship_type=type, profile=framework_profile)
     _check_ser(organization_id=organization.pk, ser=ser)
+    # unscoped(create): the new relationship, led by the caller
     relationship = Relationship.objects.unscoped().create(
         name=name,
         description=description,
@@ -109,7 +110,7 @@ def relationship_create(
         member_directory_visible=member_directory_visible,
     )
     now = timezone.now()
-    Party.objects.unscoped().create(
+    Party.objects.unscoped().create(  # unscoped(create): the lead's own party
         relationship=relationship,
         organization=organization,
         role=_lead_party_role(type),
@@ -185,6 +186,7 @@ def party_invite(
             fields={"role": [f"Must be '{expected_role}'."]},
         )
     existing = (
+        # unscoped(by-id): the invitee's seat in this relationship
         Party.objects.unscoped().filter(relationship=relationship, organization=invitee).first()
     )
     if existing is not None:
@@ -203,6 +205,7 @@ def party_invite(
         return existing
     try:
         with transaction.atomic():
+            # unscoped(create): the invitee's seat, not visible to it yet
             return Party.objects.unscoped().create(
                 relationship=relationship,
                 organization=invitee,
@@ -220,6 +223,7 @@ def party_accept(
     *, party: Party, organization: Organization, ser: Membership | None = None
 ) -> Party:
     """The invited organization accepts, optionally naming its SER."""
+    # unscoped(lock): re-read under the lock
     party = Party.objects.unscoped().select_for_update().get(pk=party.pk)
     if party.organization_id != organization.pk:
         raise PermissionRefused("Only the invited organization may accept its invitation.")
@@ -237,6 +241,7 @@ def party_accept(
 
 @transaction.atomic
 def party_decline(*, party: Party, organization: Organization) -> Party:
+    # unscoped(lock): re-read under the lock
     party = Party.objects.unscoped().select_for_update().get(pk=party.pk)
     if party.organization_id != organization.pk:
         raise PermissionRefused("Only the invited organization may decline its invitation.")

@@ -49,6 +49,7 @@ def token_create(
             fields={"expires_at": ["Must be within 366 days from now."]},
         )
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    # unscoped(create): a token of the caller's own membership
     token = ApiToken.objects.unscoped().create(
         organization_id=membership.organization_id,
         membership=membership,
@@ -63,7 +64,7 @@ def token_create(
 def token_authenticate(*, key: str) -> ApiToken | None:
     """The live token for ``key``, or None. Records the use at most once a minute."""
     token = (
-        ApiToken.objects.unscoped()
+        ApiToken.objects.unscoped()  # unscoped(auth): a bearer token, before anyone acts
         .select_related("membership__user", "membership__organization")
         .filter(key_hash=_digest(key))
         .first()
@@ -72,6 +73,7 @@ def token_authenticate(*, key: str) -> ApiToken | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # unscoped(auth): the token just authenticated
         ApiToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token

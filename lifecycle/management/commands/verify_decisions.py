@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ids = options["relationship"] or (
-            DecisionRecord.objects.unscoped()
+            DecisionRecord.objects.unscoped()  # unscoped(system): an operator checks every ledger
             .order_by("relationship_id")
             .values_list("relationship_id", flat=True)
             .distinct()

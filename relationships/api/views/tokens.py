@@ -150,7 +150,7 @@ class TokenObtainView(APIView):
         membership = None
         if user is not None:
             membership = (
-                Membership.objects.unscoped()
+                Membership.objects.unscoped()  # unscoped(auth): the signed-in user's own membership
                 .select_related("organization")
                 .filter(user=user, organization__slug=data["organization"])
                 .first()
