@@ -99,7 +99,6 @@ def member_invite_view(request: HttpRequest, org_slug: str) -> HttpResponse:
     return _members_page(request, invite_form=form, status=400)
 
 
-@capability_required(Capability.MEMBERS_MANAGE)
 def _invitation_action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
     invitation = get_object_or_404(MemberInvitation, pk=pk)
     try:
@@ -113,6 +112,7 @@ def _invitation_action(request: HttpRequest, pk: int, service, done: str) -> Htt
 
 @login_required
 @require_POST
+@capability_required(Capability.MEMBERS_MANAGE)
 def member_invitation_resend_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     return _invitation_action(
         request, pk, member_invitation_resend, "A new link went to {email}; the old one is void."
@@ -121,6 +121,7 @@ def member_invitation_resend_view(request: HttpRequest, org_slug: str, pk: int) 
 
 @login_required
 @require_POST
+@capability_required(Capability.MEMBERS_MANAGE)
 def member_invitation_revoke_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     return _invitation_action(
         request, pk, member_invitation_revoke, "The invitation to {email} is revoked."

@@ -38,6 +38,7 @@ def capability_required(capability: Capability) -> Callable:
             require(request, capability)
             return view(request, *args, **kwargs)
 
+        run.required_capability = capability  # read by the walk over every browser route
         return run
 
     return decorate

@@ -254,7 +254,9 @@ class DecisionRecordViewSet(mixins.ListModelMixin, OrgViewSet):
         description=(
             "Across all relationships, the gates whose required SERs include you and that you "
             "have not decided, oldest first, with the evidence and requirements changed since "
-            "the relationship's previous gate."
+            "the relationship's previous gate. The changes are counted over everything the gate "
+            "rests on, so every SER of a gate reads the same `changed_counts`; the lists name "
+            "what you may see, and `changed_counts.private` the rest."
         ),
         responses=InboxEntrySerializer(many=True),
     )

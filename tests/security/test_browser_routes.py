@@ -1,0 +1,107 @@
+"""Every browser page of an organization (``/o/<org>/...``), found by the URL resolver, is
+classified here: what capability it needs and which methods it answers. A page nobody
+classified fails the walk; a classified one is tried as the least role and as a member who may."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from relationships.models import Role
+from relationships.roles import Capability, role_can
+
+pytestmark = pytest.mark.django_db
+
+READ = ("GET",)
+WRITE = ("POST",)
+
+#: name -> (capability needed, or None for any member; the methods the page answers)
+ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
+    "organization-home": (None, ("GET", "POST")),  # a redirect to the list, whatever the method
+    "relationship-list": (None, READ),
+    "relationship-detail": (None, READ),
+    "organization-switch": (None, READ),
+    "relationship-create": (Capability.RELATIONSHIPS_MANAGE, ("GET", "POST")),
+    "member-list": (Capability.MEMBERS_VIEW, READ),
+    "member-invite": (Capability.MEMBERS_MANAGE, WRITE),
+    "member-unlock": (Capability.MEMBERS_MANAGE, WRITE),
+    "member-invitation-resend": (Capability.MEMBERS_MANAGE, WRITE),
+    "member-invitation-revoke": (Capability.MEMBERS_MANAGE, WRITE),
+    "approvals": (Capability.LIFECYCLE_VIEW, READ),
+    "relationship-requirement": (Capability.LIFECYCLE_VIEW, READ),
+    "relationship-requirement-status": (Capability.REQUIREMENTS_EDIT, WRITE),
+    "relationship-requirement-plan": (Capability.REQUIREMENTS_EDIT, WRITE),
+    "relationship-evidence-add": (Capability.EVIDENCE_MANAGE, WRITE),
+    "relationship-evidence-status": (Capability.EVIDENCE_MANAGE, WRITE),
+    "relationship-evidence-replace": (Capability.EVIDENCE_MANAGE, WRITE),
+    "relationship-evidence-download": (Capability.LIFECYCLE_VIEW, READ),
+    "relationship-gate": (Capability.LIFECYCLE_VIEW, READ),
+    "relationship-gate-request": (Capability.GATES_REQUEST, WRITE),
+    "relationship-gate-decide": (Capability.GATES_DECIDE, WRITE),
+}
+
+
+def organization_routes() -> dict[str, tuple[str, URLPattern]]:
+    """name -> (full route, pattern) of every page under ``o/<org_slug>/``."""
+    found = {}
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif route.startswith("o/<slug:org_slug>/"):
+                found[pattern.name] = (route, pattern)
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def url_of(name: str, org) -> str:
+    """The page for ``org`` with every id set to one nobody has: the checks below come first."""
+    route, _ = organization_routes()[name]
+    ids = dict.fromkeys(re.findall(r"<int:(\w+)>", route), 987654)
+    return reverse(name, kwargs={**ids, "org_slug": org.slug})
+
+
+def test_every_organization_page_is_classified():
+    found = organization_routes()
+    assert len(found) >= 20  # the walk finds the pages
+    assert sorted(set(found) - set(ROUTES)) == [], "classify these pages in ROUTES"
+    assert sorted(set(ROUTES) - set(found)) == [], "these pages are gone: drop them"
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_a_page_needs_the_capability_it_is_classified_with(name):
+    capability, _ = ROUTES[name]
+    view = organization_routes()[name][1].callback
+    assert getattr(view, "required_capability", None) == capability
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_each_page_answers_its_methods_only_and_refuses_the_least_role(world, name):
+    capability, methods = ROUTES[name]
+    url = url_of(name, world.own)
+
+    admin = Client()
+    admin.force_login(world.member("own", Role.ADMIN).user)
+    for method in {"GET", "POST"} - set(methods):
+        assert getattr(admin, method.lower())(url).status_code == 405, method
+
+    viewer = Client()
+    viewer.force_login(world.member("own", Role.VIEWER).user)
+    for method in methods:
+        response = getattr(viewer, method.lower())(url)
+        if capability is not None and not role_can(Role.VIEWER, capability):
+            assert response.status_code == 403, method
+            assert "Your role does not allow this" in response.text
+        else:
+            assert response.status_code in (200, 302, 404), method
+
+    # Another organization's member gets the same 404 as a slug that does not exist.
+    stranger = Client()
+    stranger.force_login(world.member("stranger", Role.ADMIN).user)
+    assert stranger.get(url).status_code == 404
