@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 from django.db import connection
 
 if TYPE_CHECKING:
-    from relationships.models import Membership, Organization, User
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import Model
+
+    # The base names no app (the tenant model and the membership are the seams' business,
+    # cbrms.tenancy.seams): any model, as far as this module is concerned.
+    Organization = Membership = Model
+    User = AbstractBaseUser
 
 
 class NoActingOrganization(RuntimeError):
