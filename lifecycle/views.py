@@ -271,7 +271,7 @@ def evidence_status(request: HttpRequest, org_slug: str, pk: int, evidence_pk: i
 def evidence_replace(request: HttpRequest, org_slug: str, pk: int, evidence_pk: int):
     """A new version of evidence: new text, a new address or a new file."""
     relationship, requirement, evidence = _evidence(pk, evidence_pk)
-    version = evidence.version
+    version, was_approved = evidence.version, evidence.status == EvidenceStatus.APPROVED
     form = EvidenceReplaceForm(request.POST, request.FILES, evidence=evidence)
     if form.is_valid():
         try:
@@ -283,6 +283,8 @@ def evidence_replace(request: HttpRequest, org_slug: str, pk: int, evidence_pk: 
                 message = f"Evidence “{evidence.title}” saved; its content is unchanged."
             else:
                 message = f"Evidence “{evidence.title}” replaced: now version {evidence.version}."
+                if was_approved and evidence.status == EvidenceStatus.DRAFT:
+                    message += " It is a draft again until someone approves the new version."
             return _saved(request, relationship, requirement, message)
     return _render_requirement(
         request, relationship, requirement, bound=form, bound_evidence=evidence.pk

@@ -187,8 +187,9 @@ def evidence_update(
     url: str | None = None,
     file: UploadedFile | None = None,
 ) -> Evidence:
-    """Change evidence. New content raises the version and changes the content hash; the last
-    piece withdrawn reopens a met requirement (``requirement_reopen_unproven``)."""
+    """Change evidence. New content raises the version and changes the content hash, and makes
+    approved evidence a draft again; the last piece withdrawn reopens a met requirement
+    (``requirement_reopen_unproven``)."""
     if evidence.organization_id != membership.organization_id:
         raise PermissionRefused("Only the organization that provided the evidence changes it.")
     _check_open(evidence.requirement)
@@ -217,6 +218,11 @@ def evidence_update(
                 setattr(evidence, key, value)
             evidence.version += 1
             fields += [*content.keys(), "version"]
+            # An approval is of the content approved: a new version is a draft until it is
+            # approved in turn.
+            if status is None and evidence.status == EvidenceStatus.APPROVED:
+                evidence.status = EvidenceStatus.DRAFT
+                fields.append("status")
             if old_file:
                 transaction.on_commit(lambda: evidence.file.storage.delete(old_file))
     evidence.save(update_fields=fields)

@@ -377,3 +377,36 @@ def test_evidence_of_a_passed_stage_offers_no_actions_and_refuses_changes(world,
     assert refused.status_code == 200
     assert "its evidence is part of the approved record" in refused.text
     assert fresh_evidence(evidence).status == EvidenceStatus.DRAFT
+
+
+def test_a_new_version_of_approved_evidence_is_a_draft_again(world, lead):
+    client = client_for(lead.manager)
+    requirement = requirements(world.relationship, world.own, 1)[0]
+    evidence = note(requirement, lead.manager, "Charter", "Approved text.")
+    client.post(evidence_status_url(world.own, evidence), evidence_action(evidence, "approved"))
+    assert fresh_evidence(evidence).status == EvidenceStatus.APPROVED
+
+    # A title alone is no new content: the approval stands.
+    prefix = f"evr-{evidence.pk}"
+    client.post(
+        replace_url(world.own, evidence),
+        {f"{prefix}-title": "Charter (signed)", f"{prefix}-note": "Approved text."},
+    )
+    assert fresh_evidence(evidence).status == EvidenceStatus.APPROVED
+
+    replaced = client.post(
+        replace_url(world.own, evidence),
+        {f"{prefix}-title": "Charter (signed)", f"{prefix}-note": "Changed text."},
+        follow=True,
+    )
+    assert "It is a draft again until someone approves the new version." in replaced.text
+    evidence = fresh_evidence(evidence)
+    assert (evidence.version, evidence.status) == (2, EvidenceStatus.DRAFT)
+
+    # Through the API too: the rule is the service's.
+    evidence.status = EvidenceStatus.APPROVED
+    evidence.save(update_fields=["status"])
+    url = lead.url(world.relationship, f"evidence/{evidence.pk}/")
+    changed = lead.manager_api.patch(url, {"note": "Third text."}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["version"], changed.json()["status"]) == (3, "draft")
