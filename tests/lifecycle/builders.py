@@ -69,7 +69,7 @@ def requirements_of(
             stage=stage,
             visibility=visibility,
         )
-        .select_related("item")
+        .select_related("item", "relationship")
         .order_by("item__position")
     )
 

@@ -14,7 +14,7 @@ from lifecycle.services.gates import gate_request
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Membership, Party, Relationship, Visibility
 from relationships.services.relationships import party_set_ser
-from tests.lifecycle.builders import prove
+from tests.lifecycle.builders import prove, requirements_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -43,18 +43,31 @@ def lifecycle_url(name: str, org, relationship, **kwargs) -> str:
     return reverse(name, kwargs={"org_slug": org.slug, "pk": relationship.pk, **kwargs})
 
 
+def requirement_url(name: str, org, requirement) -> str:
+    return lifecycle_url(name, org, requirement.relationship, requirement_pk=requirement.pk)
+
+
 def status_url(org, requirement) -> str:
-    return lifecycle_url(
-        "relationship-requirement-status",
-        org,
-        requirement.relationship,
-        requirement_pk=requirement.pk,
-    )
+    return requirement_url("relationship-requirement-status", org, requirement)
+
+
+def plan_url(org, requirement) -> str:
+    return requirement_url("relationship-requirement-plan", org, requirement)
 
 
 def evidence_url(org, requirement) -> str:
+    return requirement_url("relationship-evidence-add", org, requirement)
+
+
+def evidence_status_url(org, evidence) -> str:
     return lifecycle_url(
-        "relationship-evidence-add", org, requirement.relationship, requirement_pk=requirement.pk
+        "relationship-evidence-status", org, evidence.relationship, evidence_pk=evidence.pk
+    )
+
+
+def replace_url(org, evidence) -> str:
+    return lifecycle_url(
+        "relationship-evidence-replace", org, evidence.relationship, evidence_pk=evidence.pk
     )
 
 
@@ -84,17 +97,7 @@ def approvals_url(org) -> str:
 
 
 def requirements(relationship, organization, stage: int, visibility=Visibility.INTERNAL):
-    return list(
-        Requirement.objects.unscoped()
-        .filter(
-            relationship=relationship,
-            organization=organization,
-            stage=stage,
-            visibility=visibility,
-        )
-        .select_related("item", "relationship")
-        .order_by("item__position")
-    )
+    return requirements_of(relationship, organization, stage=stage, visibility=visibility)
 
 
 def note(requirement: Requirement, by: Membership, title: str, text: str = "") -> Evidence:

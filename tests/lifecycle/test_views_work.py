@@ -18,34 +18,16 @@ from tests.lifecycle.pages import (
     at_stage,
     client_for,
     detail_url,
-    lifecycle_url,
+    evidence_status_url,
+    evidence_url,
     note,
+    plan_url,
+    replace_url,
     requirements,
     status_url,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def plan_url(org, requirement) -> str:
-    return lifecycle_url(
-        "relationship-requirement-plan",
-        org,
-        requirement.relationship,
-        requirement_pk=requirement.pk,
-    )
-
-
-def evidence_status_url(org, evidence) -> str:
-    return lifecycle_url(
-        "relationship-evidence-status", org, evidence.relationship, evidence_pk=evidence.pk
-    )
-
-
-def replace_url(org, evidence) -> str:
-    return lifecycle_url(
-        "relationship-evidence-replace", org, evidence.relationship, evidence_pk=evidence.pk
-    )
 
 
 def plan(requirement, owner="", due=""):
@@ -261,12 +243,7 @@ def test_a_bad_replacement_is_refused_beside_its_field_and_keeps_the_input(world
     client = client_for(lead.manager)
     requirement = requirements(world.relationship, world.own, 1)[0]
     link = client.post(
-        lifecycle_url(
-            "relationship-evidence-add",
-            world.own,
-            world.relationship,
-            requirement_pk=requirement.pk,
-        ),
+        evidence_url(world.own, requirement),
         {
             f"ev-{requirement.pk}-kind": "link",
             f"ev-{requirement.pk}-title": "Policy page",
@@ -292,12 +269,7 @@ def test_a_file_is_replaced_by_a_new_file(world, lead):
     requirement = requirements(world.relationship, world.own, 1)[0]
     prefix = f"ev-{requirement.pk}"
     client.post(
-        lifecycle_url(
-            "relationship-evidence-add",
-            world.own,
-            world.relationship,
-            requirement_pk=requirement.pk,
-        ),
+        evidence_url(world.own, requirement),
         {
             f"{prefix}-kind": "file",
             f"{prefix}-title": "Charter",
