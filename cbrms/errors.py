@@ -57,3 +57,18 @@ class NotVisible(ApplicationError):
 
     def __init__(self, message: str = "Not found."):
         super().__init__(message)
+
+
+class PreconditionFailed(ApplicationError):
+    """The client wrote from a version that is no longer current (412): someone else saved
+    first. ``extra`` carries what is current, so nothing typed has to be lost."""
+
+    status_code = 412
+    code = "stale_version"
+
+
+class PreconditionRequired(ApplicationError):
+    """A write that must say which version it starts from did not (428)."""
+
+    status_code = 428
+    code = "precondition_required"

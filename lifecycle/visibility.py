@@ -11,16 +11,19 @@ from django.db.models import Q, QuerySet
 from cbrms.tenancy.scopes import scope_rule
 from lifecycle.models import (
     DecisionRecord,
+    Document,
     Evidence,
     GateApprover,
     RelationshipFramework,
     Requirement,
+    Section,
+    SectionEditing,
 )
 from relationships.disclosure import may_name_q
 from relationships.models import Organization
 from relationships.visibility import active_relationship_ids, workspace_q, workspace_rule
 
-scope_rule(Requirement, Evidence)(workspace_rule)
+scope_rule(Requirement, Evidence, Document, Section, SectionEditing)(workspace_rule)
 
 
 @scope_rule(RelationshipFramework)

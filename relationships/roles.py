@@ -31,6 +31,9 @@ class Capability(StrEnum):
     GATES_REQUEST = "gates.request"
     GATES_DECIDE = "gates.decide"
     FRAMEWORK_MANAGE = "framework.manage"
+    DOCUMENTS_VIEW = "documents.view"
+    DOCUMENTS_START = "documents.start"
+    DOCUMENTS_EDIT = "documents.edit"
 
 
 _EVERYONE = frozenset(Role)
@@ -61,6 +64,10 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     # Deciding also needs being one of the SERs the gate waits for.
     Capability.GATES_DECIDE: frozenset({Role.EXECUTIVE}),
     Capability.FRAMEWORK_MANAGE: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
+    Capability.DOCUMENTS_VIEW: _EVERYONE,
+    # Starting a plan speaks for the organization; writing its sections is everyday work.
+    Capability.DOCUMENTS_START: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
+    Capability.DOCUMENTS_EDIT: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}),
 }
 
 

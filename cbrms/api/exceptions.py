@@ -36,7 +36,7 @@ def error_body(code: str, message: str, fields: dict | None = None, **extra) -> 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         body = error_body(exc.code, exc.message, exc.fields, **exc.extra)
-        headers = {}
+        headers = dict(getattr(exc, "headers", None) or {})  # an ETag with a 412, say
         if "retry_after_seconds" in exc.extra:
             headers["Retry-After"] = str(exc.extra["retry_after_seconds"])
         return Response(body, status=exc.status_code, headers=headers)

@@ -213,6 +213,8 @@ SPECTACULAR_SETTINGS = {
         "RequirementStatusEnum": "lifecycle.models.choices.RequirementStatus",
         "StageStateEnum": "lifecycle.models.choices.StageState",
         "GateStatusEnum": "lifecycle.models.choices.GateStatus",
+        "DocumentKindEnum": "lifecycle.sections.DocumentKind",
+        "StructuredFieldKindEnum": "lifecycle.sections.FIELD_KINDS",
     },
 }
 

@@ -15,6 +15,7 @@ from lifecycle.models.choices import (
     Stage,
     StageState,
 )
+from lifecycle.models.documents import Document, Section, SectionEditing
 from lifecycle.models.ledger import GENESIS_HASH, DecisionRecord, GateApprover
 from lifecycle.models.progress import Evidence, RelationshipFramework, Requirement
 
@@ -26,6 +27,7 @@ __all__ = [
     "Catalog",
     "CatalogItem",
     "DecisionRecord",
+    "Document",
     "Evidence",
     "EvidenceKind",
     "EvidenceStatus",
@@ -37,6 +39,8 @@ __all__ = [
     "RelationshipFramework",
     "Requirement",
     "RequirementStatus",
+    "Section",
+    "SectionEditing",
     "Stage",
     "StageState",
 ]

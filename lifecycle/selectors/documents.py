@@ -1,0 +1,39 @@
+"""Reads around controlled documents: who is editing a section, and what a computed section
+shows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.utils import timezone
+
+from lifecycle.models import SectionEditing
+from relationships.models import Membership, Party, PartyStatus, Relationship
+
+
+def editors_by_section(section_ids, *, besides: Membership | None = None) -> dict[int, list]:
+    """Section id -> the live "being edited" marks on it (scoped), oldest first, without
+    ``besides`` (the reader's own mark). One query for any number of sections."""
+    marks = (
+        SectionEditing.objects.filter(
+            section_id__in=list(section_ids), expires_at__gt=timezone.now()
+        )
+        .select_related("membership__user", "membership__organization")
+        .order_by("id")
+    )
+    if besides is not None:
+        marks = marks.exclude(membership=besides)
+    found: dict[int, list] = defaultdict(list)
+    for mark in marks:
+        found[mark.section_id].append(mark)
+    return found
+
+
+def document_parties(relationship: Relationship) -> list[Party]:
+    """The active parties the reader may see, with their SERs: the "parties" section's data.
+    Scoped, so a closed ecosystem's member sees itself and the orchestrator only."""
+    return list(
+        Party.objects.filter(relationship=relationship, status=PartyStatus.ACTIVE)
+        .select_related("organization", "ser__user")
+        .order_by("id")
+    )
