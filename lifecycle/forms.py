@@ -256,3 +256,99 @@ class GateDecisionForm(ServiceForm):
     @property
     def is_confirmed(self) -> bool:
         return self.cleaned_data["confirmed"] and not self.cleaned_data["change"]
+
+
+#: Empty rows a table offers beyond those it has, to add to it.
+SPARE_ROWS = 3
+
+
+class SectionForm(ServiceForm):
+    """A section's text and structured fields, and the version they were read at
+    (``section_save``). Tables are rows of inputs named ``<field>-<row>-<column>``."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    body = forms.CharField(
+        label="Text",
+        required=False,
+        strip=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="Markdown: **bold**, *italic*, lists with -, links as [text](https://...).",
+    )
+
+    def __init__(self, *args, section, spec, **kwargs):
+        kwargs.setdefault("prefix", "section")
+        kwargs.setdefault("initial", {"version": section.version, "body": section.body})
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        self.section = section
+        self.tables = []
+        for field_spec in spec.fields:
+            name = f"field_{field_spec.key}"
+            current = section.fields.get(field_spec.key)
+            if field_spec.kind == "choice":
+                self.fields[name] = forms.ChoiceField(
+                    label=field_spec.label,
+                    required=False,
+                    choices=[("", "Not set"), *field_spec.choices],
+                    initial=current or "",
+                )
+            elif field_spec.kind == "text":
+                self.fields[name] = forms.CharField(
+                    label=field_spec.label, required=False, max_length=500, initial=current or ""
+                )
+            else:
+                self.tables.append(self._table(field_spec, current or []))
+
+    def _table(self, spec, rows: list) -> dict:
+        """A table's columns and rows of bound values: the posted ones, or the stored ones."""
+        count = len(rows) + SPARE_ROWS
+        if self.is_bound:
+            count = int(self.data.get(self.add_prefix(f"{spec.key}-rows"), count) or count)
+            count = max(0, min(count, 100 + SPARE_ROWS))
+        table_rows = []
+        for index in range(count):
+            cells = []
+            for column, label in spec.columns:
+                name = self.add_prefix(f"{spec.key}-{index}-{column}")
+                stored = rows[index].get(column, "") if index < len(rows) else ""
+                value = self.data.get(name, "") if self.is_bound else stored
+                cells.append({"name": name, "label": label, "value": value})
+            table_rows.append(cells)
+        return {
+            "spec": spec,
+            "rows": table_rows,
+            "count_name": self.add_prefix(f"{spec.key}-rows"),
+        }
+
+    @property
+    def choice_fields(self):
+        return [self[name] for name in self.fields if name.startswith("field_")]
+
+    def structured(self) -> dict:
+        """The structured fields as the service takes them."""
+        values = {}
+        for field_spec in self.spec.fields:
+            if field_spec.kind == "table":
+                continue
+            values[field_spec.key] = self.cleaned_data.get(f"field_{field_spec.key}", "")
+        for table in self.tables:
+            values[table["spec"].key] = [
+                {cell["name"].rsplit("-", 1)[1]: cell["value"] for cell in row}
+                for row in table["rows"]
+            ]
+        return values
+
+    def add_application_error(self, error, field=None) -> None:
+        """The service names structured fields by key: show each beside its field or table."""
+        self.table_errors = {}
+        renamed = {}
+        for key, messages in (error.fields or {}).items():
+            if key == "body" or f"field_{key}" in self.fields:
+                renamed[key if key == "body" else f"field_{key}"] = messages
+            else:
+                self.table_errors[key] = messages
+        for table in self.tables:
+            table["errors"] = self.table_errors.get(table["spec"].key, [])
+        error.fields = renamed or None
+        super().add_application_error(error, field)

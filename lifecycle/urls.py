@@ -2,7 +2,21 @@
 
 from django.urls import include, path
 
-from lifecycle import views
+from lifecycle import document_views, views
+
+document_patterns = [
+    path("", document_views.document_list, name="document-list"),
+    path("start/", document_views.document_start, name="document-start"),
+    path("<int:pk>/", document_views.document_page, name="document-page"),
+    path(
+        "<int:pk>/sections/<slug:key>/", document_views.section_edit, name="document-section-edit"
+    ),
+    path(
+        "<int:pk>/sections/<slug:key>/editing/",
+        document_views.section_editing,
+        name="document-section-editing",
+    ),
+]
 
 relationship_patterns = [
     path(
@@ -48,4 +62,5 @@ relationship_patterns = [
 urlpatterns = [
     path("o/<slug:org_slug>/approvals/", views.approvals, name="approvals"),
     path("o/<slug:org_slug>/relationships/<int:pk>/", include(relationship_patterns)),
+    path("o/<slug:org_slug>/documents/", include(document_patterns)),
 ]

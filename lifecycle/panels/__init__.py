@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from lifecycle.panels.checklist import checklist_context, prepare_requirement, stage_progress
+from lifecycle.panels.documents import documents_card_context
 from lifecycle.panels.gate import gate_panel_context
 from lifecycle.panels.record import decision_record_context
 from lifecycle.panels.timeline import selected_stage, timeline
@@ -47,4 +48,5 @@ def workspace_context(request: HttpRequest, relationship: Relationship) -> dict:
         "gate_waiting": gate_panel["pending"] is not None
         and stage == gate_panel["pending"].gate.from_stage,
         **decision_record_context(request, relationship),
+        **documents_card_context(request, relationship),
     }

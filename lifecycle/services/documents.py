@@ -40,6 +40,39 @@ def _default_title(kind: DocumentKind, relationship: Relationship | None, organi
     return f"{label}: {relationship.name if relationship else organization.name}"[:200]
 
 
+def document_start_check(
+    *, kind: str, organization: Organization, relationship: Relationship | None
+) -> tuple[Organization, str]:
+    """Whether ``organization`` may start a document of ``kind`` (of ``relationship``) now:
+    its owner and visibility, or the refusal. Pages ask it before offering the button."""
+    kind = DocumentKind(kind)
+    if kind == DocumentKind.CORPORATE_RMP:
+        if relationship is not None:
+            raise ValidationFailed(
+                "The corporate RMP belongs to the organization, not to a relationship.",
+                fields={"relationship": ["Leave it out for a corporate RMP."]},
+            )
+        return organization, Visibility.INTERNAL
+    if relationship is None:
+        raise ValidationFailed(
+            f"A {kind.label.lower()} belongs to a relationship.",
+            fields={"relationship": ["Name the relationship."]},
+        )
+    relationship_ensure_open(relationship)
+    if relationship.current_stage < STARTS_IN[kind]:
+        stage = Stage(STARTS_IN[kind])
+        raise Conflict(
+            f"A {kind.label.lower()} starts in stage {stage.value}, {stage.label}.",
+            code="too_early",
+        )
+    if kind == DocumentKind.JOINT_RMP:
+        require_lead(
+            relationship=relationship, organization=organization, action="start the joint RMP"
+        )
+        return relationship.lead_organization, Visibility.JOINT
+    return organization, Visibility.INTERNAL
+
+
 @transaction.atomic
 def document_create(
     *,
@@ -57,33 +90,9 @@ def document_create(
     and is joint. One of each per organization and relationship.
     """
     kind = DocumentKind(kind)
-    if kind == DocumentKind.CORPORATE_RMP:
-        if relationship is not None:
-            raise ValidationFailed(
-                "The corporate RMP belongs to the organization, not to a relationship.",
-                fields={"relationship": ["Leave it out for a corporate RMP."]},
-            )
-        owner, visibility = organization, Visibility.INTERNAL
-    else:
-        if relationship is None:
-            raise ValidationFailed(
-                f"A {kind.label.lower()} belongs to a relationship.",
-                fields={"relationship": ["Name the relationship."]},
-            )
-        relationship_ensure_open(relationship)
-        if relationship.current_stage < STARTS_IN[kind]:
-            stage = Stage(STARTS_IN[kind])
-            raise Conflict(
-                f"A {kind.label.lower()} starts in stage {stage.value}, {stage.label}.",
-                code="too_early",
-            )
-        if kind == DocumentKind.JOINT_RMP:
-            require_lead(
-                relationship=relationship, organization=organization, action="start the joint RMP"
-            )
-            owner, visibility = relationship.lead_organization, Visibility.JOINT
-        else:
-            owner, visibility = organization, Visibility.INTERNAL
+    owner, visibility = document_start_check(
+        kind=kind, organization=organization, relationship=relationship
+    )
     try:
         with transaction.atomic():
             # unscoped(create): the caller resolved the relationship; the row is its owner's

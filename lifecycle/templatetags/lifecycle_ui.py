@@ -57,3 +57,9 @@ def is_http_url(value: str) -> bool:
 def clause(key: str) -> str:
     """``iso44001:8.2.2`` -> ``8.2.2``: the clause a catalog item stands for."""
     return key.rpartition(":")[2]
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (a table row's cell by its column), empty when absent."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""

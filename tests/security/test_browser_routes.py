@@ -41,6 +41,11 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "relationship-gate": (Capability.LIFECYCLE_VIEW, READ),
     "relationship-gate-request": (Capability.GATES_REQUEST, WRITE),
     "relationship-gate-decide": (Capability.GATES_DECIDE, WRITE),
+    "document-list": (Capability.DOCUMENTS_VIEW, READ),
+    "document-start": (Capability.DOCUMENTS_START, WRITE),
+    "document-page": (Capability.DOCUMENTS_VIEW, READ),
+    "document-section-edit": (Capability.DOCUMENTS_EDIT, ("GET", "POST")),
+    "document-section-editing": (Capability.DOCUMENTS_EDIT, WRITE),
 }
 
 
@@ -64,7 +69,8 @@ def url_of(name: str, org) -> str:
     """The page for ``org`` with every id set to one nobody has: the checks below come first."""
     route, _ = organization_routes()[name]
     ids = dict.fromkeys(re.findall(r"<int:(\w+)>", route), 987654)
-    return reverse(name, kwargs={**ids, "org_slug": org.slug})
+    slugs = dict.fromkeys(re.findall(r"<slug:(\w+)>", route), "no-such")
+    return reverse(name, kwargs={**slugs, **ids, "org_slug": org.slug})
 
 
 def test_every_organization_page_is_classified():

@@ -1,0 +1,181 @@
+"""Controlled documents in the browser: the list, a document's page, and editing a section with
+its version, so a save that comes second keeps what was typed and shows what is current."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cbrms.errors import ApplicationError, PreconditionFailed
+from lifecycle.forms import SectionForm
+from lifecycle.models import Document, Section
+from lifecycle.panels.documents import section_views, startable_kinds
+from lifecycle.sections import DocumentKind
+from lifecycle.selectors.documents import editors_by_section
+from lifecycle.services.documents import (
+    document_create,
+    section_editing_clear,
+    section_editing_mark,
+    section_save,
+    section_spec,
+)
+from relationships.models import Relationship
+from relationships.permissions import can, capability_required
+from relationships.roles import Capability
+
+DOCUMENTS_PER_PAGE = 50
+
+
+def _document(pk: int) -> Document:
+    return get_object_or_404(Document.objects.select_related("relationship", "organization"), pk=pk)
+
+
+def _section(document: Document, key: str) -> Section:
+    section = get_object_or_404(
+        Section.objects.select_related("updated_by__user", "updated_by__organization"),
+        document=document,
+        key=key,
+    )
+    section.document = document
+    return section
+
+
+def document_url(request: HttpRequest, document: Document, anchor: str = "") -> str:
+    url = reverse("document-page", args=[request.organization.slug, document.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+@login_required
+@require_GET
+@capability_required(Capability.DOCUMENTS_VIEW)
+def document_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Every document the organization may see: its corporate RMP, then by relationship."""
+    documents = Document.objects.select_related("relationship", "organization").order_by(
+        "relationship__name", "relationship_id", "kind", "id"
+    )
+    page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "startable_kinds": startable_kinds(request, None)}
+    return render(request, "lifecycle/documents/list.html", context)
+
+
+@login_required
+@require_POST
+@capability_required(Capability.DOCUMENTS_START)
+def document_start(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Start a document: the corporate RMP, or one of a relationship's (``relationship``)."""
+    relationship = None
+    raw = request.POST.get("relationship", "")
+    if raw:
+        relationship = get_object_or_404(Relationship, pk=int(raw) if raw.isdigit() else 0)
+    back = (
+        reverse("relationship-detail", args=[org_slug, relationship.pk]) + "#documents"
+        if relationship
+        else reverse("document-list", args=[org_slug])
+    )
+    kind = request.POST.get("kind", "")
+    if kind not in DocumentKind.values:
+        messages.error(request, "Choose which document to start.")
+        return redirect(back)
+    try:
+        document = document_create(
+            kind=kind,
+            organization=request.organization,
+            membership=request.membership,
+            relationship=relationship,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(request, f"“{document.title}” started: its sections are ready to write.")
+    return redirect(document_url(request, document))
+
+
+@login_required
+@require_GET
+@capability_required(Capability.DOCUMENTS_VIEW)
+def document_page(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    document = _document(pk)
+    context = {
+        "document": document,
+        "sections": section_views(request, document),
+        "may_edit": can(request, Capability.DOCUMENTS_EDIT),
+    }
+    return render(request, "lifecycle/documents/page.html", context)
+
+
+def _edit_page(request, document, section, form, *, current=None) -> HttpResponse:
+    editors = editors_by_section([section.pk], besides=request.membership).get(section.pk, [])
+    context = {
+        "document": document,
+        "section": section,
+        "spec": form.spec,
+        "form": form,
+        "current": current,
+        "editors": editors,
+    }
+    return render(request, "lifecycle/documents/edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@capability_required(Capability.DOCUMENTS_EDIT)
+def section_edit(request: HttpRequest, org_slug: str, pk: int, key: str) -> HttpResponse:
+    """The section's editor. A save that comes second (someone saved since the form was
+    opened) keeps what was typed, shows the current text beside it, and moves the form to the
+    current version: saving again, after merging, is a deliberate choice."""
+    document = _document(pk)
+    section = _section(document, key)
+    try:
+        spec = section_spec(section)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(document_url(request, document))
+    if request.method == "GET":
+        # The page marks the member as editing once loaded (HTMX), and renews it.
+        return _edit_page(request, document, section, SectionForm(section=section, spec=spec))
+    form = SectionForm(request.POST, section=section, spec=spec)
+    if form.is_valid():
+        try:
+            section_save(
+                section=section,
+                membership=request.membership,
+                expected_version=form.cleaned_data["version"],
+                body=form.cleaned_data["body"],
+                fields=form.structured(),
+            )
+        except PreconditionFailed as stale:
+            current = _section(document, key)
+            data = request.POST.copy()
+            data[form.add_prefix("version")] = str(current.version)
+            merge = SectionForm(data, section=current, spec=spec)
+            merge.is_valid()
+            merge.add_error(None, stale.message + " Your text is kept below: merge, then save.")
+            return _edit_page(request, document, current, merge, current=current)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"“{spec.title}” saved.")
+            return redirect(document_url(request, document, f"section-{key}"))
+    return _edit_page(request, document, section, form)
+
+
+@login_required
+@require_POST
+@capability_required(Capability.DOCUMENTS_EDIT)
+def section_editing(request: HttpRequest, org_slug: str, pk: int, key: str) -> HttpResponse:
+    """While the editor is open it renews the member's mark (HTMX, every 30 seconds) and reads
+    back who else is editing; ``stop`` clears the mark when the editor is left."""
+    document = _document(pk)
+    section = _section(document, key)
+    if request.POST.get("stop"):
+        section_editing_clear(section=section, membership=request.membership)
+    else:
+        section_editing_mark(section=section, membership=request.membership)
+    editors = editors_by_section([section.pk], besides=request.membership).get(section.pk, [])
+    context = {"editors": editors, "section": section, "document": document}
+    return render(request, "lifecycle/documents/_editors.html", context)

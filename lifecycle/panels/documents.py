@@ -1,0 +1,115 @@
+"""The documents of a relationship as its page lists them, and a document's sections as its
+page shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.http import HttpRequest
+
+from cbrms.errors import ApplicationError
+from lifecycle.models import Document, Section
+from lifecycle.sections import DOCUMENTS, DocumentKind, FieldSpec, SectionSpec
+from lifecycle.selectors.documents import document_parties, editors_by_section
+from lifecycle.services.documents import document_start_check
+from relationships.models import Relationship
+from relationships.permissions import can
+from relationships.roles import Capability
+
+#: The order a relationship's documents are listed and offered in.
+RELATIONSHIP_KINDS = (
+    DocumentKind.JOINT_RMP,
+    DocumentKind.INTERNAL_RMP,
+    DocumentKind.EXIT_STRATEGY,
+)
+
+
+def startable_kinds(request: HttpRequest, relationship: Relationship | None) -> list:
+    """The kinds the member may start now, as the service would decide (besides "exists")."""
+    if not can(request, Capability.DOCUMENTS_START):
+        return []
+    kinds = RELATIONSHIP_KINDS if relationship is not None else (DocumentKind.CORPORATE_RMP,)
+    existing = set(
+        Document.objects.filter(relationship=relationship)
+        .filter(Q(organization=request.organization) | Q(kind=DocumentKind.JOINT_RMP))
+        .values_list("kind", flat=True)
+    )
+    offered = []
+    for kind in kinds:
+        if kind in existing:
+            continue
+        try:
+            document_start_check(
+                kind=kind, organization=request.organization, relationship=relationship
+            )
+        except ApplicationError:
+            continue
+        offered.append(kind)
+    return [(kind.value, kind.label) for kind in offered]
+
+
+def documents_card_context(request: HttpRequest, relationship: Relationship) -> dict:
+    documents = list(
+        Document.objects.filter(relationship=relationship)
+        .select_related("organization")
+        .order_by("kind", "id")
+    )
+    order = {kind: position for position, kind in enumerate(RELATIONSHIP_KINDS)}
+    documents.sort(key=lambda d: (order.get(d.kind, 99), d.pk))
+    return {"documents": documents, "startable_kinds": startable_kinds(request, relationship)}
+
+
+@dataclass
+class FieldView:
+    spec: FieldSpec
+    value: object
+
+    @property
+    def choice_label(self) -> str:
+        return dict(self.spec.choices).get(self.value, "")
+
+
+@dataclass
+class SectionView:
+    section: Section
+    spec: SectionSpec | None
+    fields: list[FieldView] = field(default_factory=list)
+    editors: list = field(default_factory=list)
+    parties: list | None = None
+
+    @property
+    def title(self) -> str:
+        return self.spec.title if self.spec else self.section.key
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.section.body.strip() and not any(f.value for f in self.fields)
+
+
+def section_views(request: HttpRequest, document: Document) -> list[SectionView]:
+    sections = list(
+        Section.objects.filter(document=document)
+        .select_related("updated_by__user", "updated_by__organization")
+        .order_by("position")
+    )
+    editors = editors_by_section([s.pk for s in sections], besides=request.membership)
+    spec = DOCUMENTS[document.kind]
+    views = []
+    for section in sections:
+        section.document = document
+        section_spec = spec.section(section.key)
+        views.append(
+            SectionView(
+                section,
+                section_spec,
+                [FieldView(f, section.fields.get(f.key)) for f in section_spec.fields]
+                if section_spec
+                else [],
+                editors.get(section.pk, []),
+                document_parties(document.relationship)
+                if section_spec and section_spec.computed == "parties" and document.relationship
+                else None,
+            )
+        )
+    return views
