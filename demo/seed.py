@@ -19,12 +19,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import Max, Q
-from django.db.models.functions import Greatest
+from django.db.models import Max, OuterRef, Q
+from django.db.models.functions import Greatest, JSONArray
 from django.utils.text import slugify
 
 from cbrms.tenancy.context import acting_as
+from demo.documents import DOCUMENTS as DEMO_DOCUMENTS
+from demo.documents import DemoDocument
 from demo.lifecycle import (
     PARTNER_SELECTION,
     Side,
@@ -33,7 +36,8 @@ from demo.lifecycle import (
     stages_pass,
 )
 from demo.story import NORTHWIND_CONTOSO, Story
-from lifecycle.models import RecordKind
+from lifecycle.models import Document, RecordKind, Section
+from lifecycle.services.documents import document_create, document_share, section_save
 from relationships.models import (
     Membership,
     Organization,
@@ -227,6 +231,7 @@ _SINGULAR = {
     "relationships": "relationship",
     "parties": "party",
     "stage gates": "stage gate",
+    "documents": "document",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -249,6 +254,7 @@ def _expected() -> Counter:
             "relationships": len(RELATIONSHIPS),
             "parties": sum(1 + len(relationship.parties) for relationship in RELATIONSHIPS),
             "stage gates": sum(relationship.stage - 1 for relationship in RELATIONSHIPS),
+            "documents": len(DEMO_DOCUMENTS),
         }
     )
 
@@ -292,6 +298,15 @@ class _State:
     # (lead slug, name); loaded ones carry ``stage_reached`` (see _load_state)
     relationships: dict[tuple[str, str], Relationship]
     parties: set[tuple[int, str]]  # (relationship id, organization slug)
+    #: (owner slug, kind, relationship id or None) of the documents the demo organizations own
+    documents: set[tuple[str, str, int | None]] = field(default_factory=set)
+
+    def document_key(self, demo: DemoDocument) -> tuple[str, str, int | None]:
+        relationship = self.relationships.get(demo.relationship) if demo.relationship else None
+        return (demo.owner, demo.kind.value, relationship.pk if relationship else None)
+
+    def has_document(self, demo: DemoDocument) -> bool:
+        return self.document_key(demo) in self.documents
 
     def users_without_password(self) -> list[User]:
         return [u for u in self.users.values() if u.password.startswith(UNUSABLE_PASSWORD_PREFIX)]
@@ -306,6 +321,7 @@ class _State:
             and len(self.memberships) == expected["memberships"]
             and len(self.relationships) == expected["relationships"]
             and len(self.parties) == expected["parties"]
+            and all(self.has_document(demo) for demo in DEMO_DOCUMENTS)
             and all(
                 self.relationships[(demo.lead, demo.name)].stage_reached >= demo.stage
                 for demo in RELATIONSHIPS
@@ -335,12 +351,12 @@ def _load_state() -> _State:
         )
         .annotate(stage_reached=stage_reached)
     }
-    return _State(
+    state = _State(
         organizations={
             o.slug: o
-            for o in Organization.objects.unscoped().filter(  # unscoped(system): demo data
-                slug__in=_BY_SLUG
-            )
+            for o in Organization.objects.unscoped()  # unscoped(system): demo data
+            .filter(slug__in=_BY_SLUG)
+            .annotate(document_keys=_document_keys())
         },
         users={u.email: u for u in User.objects.filter(email__in=emails)},
         # Only each person's own organization counts: a demo user may join other organizations.
@@ -358,6 +374,19 @@ def _load_state() -> _State:
             .values_list("relationship_id", "organization__slug")
         ),
     )
+    state.documents = {
+        (slug, kind, relationship_id)
+        for slug, organization in state.organizations.items()
+        for kind, relationship_id in (organization.document_keys or [])
+    }
+    return state
+
+
+def _document_keys():
+    """Per organization, the (kind, relationship id) of the documents it owns: one subquery."""
+    # unscoped(system): demo data
+    owned = Document.objects.unscoped().filter(organization=OuterRef("pk"))
+    return ArraySubquery(owned.order_by().values(pair=JSONArray("kind", "relationship_id")))
 
 
 def demo_seed() -> DemoSeedResult:
@@ -377,6 +406,8 @@ def _seed() -> DemoSeedResult:
     _ensure_organizations(state, result)
     for relationship in RELATIONSHIPS:
         _ensure_relationship(relationship, state, result)
+    for document in DEMO_DOCUMENTS:
+        _ensure_document(document, state, result)
     return result
 
 
@@ -532,3 +563,38 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     )
     if story is not None:
         joint_work(relationship=relationship, sides=sides, story=story)
+
+
+def _ensure_document(demo: DemoDocument, state: _State, result: DemoSeedResult) -> None:
+    """The document, written section by section by its parties' relationship managers, as
+    they would in the product (every save through ``section_save``)."""
+    if state.has_document(demo):
+        return
+    relationship = state.relationships[demo.relationship] if demo.relationship else None
+    if relationship is not None:
+        relationship.refresh_from_db(fields=["current_stage", "status"])  # gates moved it
+    owner = _member(demo.owner, "manager")
+    with _acting_for(state, demo.owner):
+        document = document_create(
+            kind=demo.kind,
+            organization=owner.organization,
+            membership=owner,
+            relationship=relationship,
+        )
+        if demo.shared:
+            document_share(document=document, organization=owner.organization)
+    for key, content in demo.sections.items():
+        writer = _member(content.by, "manager")
+        with _acting_for(state, content.by):
+            section = Section.objects.select_related("document__relationship").get(
+                document=document, key=key
+            )
+            section_save(
+                section=section,
+                membership=writer,
+                expected_version=section.version,
+                body=content.body,
+                fields=content.fields,
+            )
+    state.documents.add(state.document_key(demo))
+    result.created["documents"] += 1
