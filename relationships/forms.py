@@ -220,3 +220,39 @@ class MemberSignupForm(ServiceErrorsMixin, forms.Form):
             "full_name": self.cleaned_data["full_name"],
             "password": self.cleaned_data["password1"],
         }
+
+
+class PartyInviteForm(ServiceErrorsMixin, forms.Form):
+    """The lead invites an organization already in CBRMS, by its identifier (``party_invite``)."""
+
+    organization = forms.SlugField(
+        label="Organization identifier",
+        max_length=50,
+        help_text="The short name in the addresses of its pages (for example contoso): ask "
+        "the organization, it shows on its own pages after /o/.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "invite")
+        super().__init__(*args, **kwargs)
+
+
+class InvitationAcceptForm(ServiceErrorsMixin, forms.Form):
+    """Accept an invitation, naming the organization's SER for it (``party_accept``)."""
+
+    ser = forms.ChoiceField(
+        label="Our SER for this relationship",
+        required=False,
+        help_text="An executive of your organization; you can name one later too.",
+    )
+
+    def __init__(self, *args, executives=(), party=None, **kwargs):
+        kwargs.setdefault("prefix", f"accept-{party.pk}" if party else "accept")
+        super().__init__(*args, **kwargs)
+        self._executives = {str(m.pk): m for m in executives}
+        self.fields["ser"].choices = [("", "Name later")] + [
+            (pk, str(m.user)) for pk, m in self._executives.items()
+        ]
+
+    def clean_ser(self):
+        return self._executives.get(self.cleaned_data["ser"])

@@ -21,6 +21,7 @@ class Capability(StrEnum):
     RELATIONSHIPS_MANAGE = "relationships.manage"
     PARTIES_VIEW = "parties.view"
     PARTIES_MANAGE = "parties.manage"
+    INVITATIONS_ANSWER = "invitations.answer"
     TOKENS_OWN = "tokens.own"
     TOKENS_MANAGE = "tokens.manage"
     AUDIT_VIEW = "audit.view"
@@ -47,6 +48,10 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.RELATIONSHIPS_MANAGE: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
     Capability.PARTIES_VIEW: _EVERYONE,
     Capability.PARTIES_MANAGE: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
+    # Joining a relationship commits the organization: its executives answer too.
+    Capability.INVITATIONS_ANSWER: frozenset(
+        {Role.ADMIN, Role.EXECUTIVE, Role.RELATIONSHIP_MANAGER}
+    ),
     Capability.TOKENS_OWN: _EVERYONE,
     Capability.TOKENS_MANAGE: frozenset({Role.ADMIN}),
     Capability.AUDIT_VIEW: frozenset({Role.ADMIN, Role.EXECUTIVE, Role.RELATIONSHIP_MANAGER}),

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from relationships import member_views, views
+from relationships import member_views, party_views, views
 
 organization_patterns = [
     path("", RedirectView.as_view(pattern_name="relationship-list"), name="organization-home"),
@@ -12,6 +12,27 @@ organization_patterns = [
     path("relationships/new/", views.relationship_create_view, name="relationship-create"),
     path("relationships/<int:pk>/", views.relationship_detail, name="relationship-detail"),
     path("switch/", views.organization_switch, name="organization-switch"),
+    path(
+        "relationships/<int:pk>/parties/invite/",
+        party_views.party_invite_view,
+        name="relationship-party-invite",
+    ),
+    path(
+        "relationships/<int:pk>/parties/<int:party_pk>/revoke/",
+        party_views.party_revoke_view,
+        name="relationship-party-revoke",
+    ),
+    path("invitations/", party_views.invitation_list, name="invitation-list"),
+    path(
+        "invitations/<int:party_pk>/accept/",
+        party_views.invitation_accept,
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<int:party_pk>/decline/",
+        party_views.invitation_decline,
+        name="invitation-decline",
+    ),
     path("members/", member_views.member_list, name="member-list"),
     path("members/invite/", member_views.member_invite_view, name="member-invite"),
     path("members/<int:pk>/unlock/", member_views.member_unlock_view, name="member-unlock"),

@@ -30,6 +30,7 @@ from relationships import hooks, signin
 from relationships.disclosure import request_disclosure
 from relationships.forms import (
     EmailAuthenticationForm,
+    PartyInviteForm,
     PasswordChangeForm,
     PasswordResetForm,
     RelationshipCreateForm,
@@ -200,6 +201,9 @@ def relationship_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         "previous_url": page.has_previous() and _page_url(request, page.previous_page_number()),
         "next_url": page.has_next() and _page_url(request, page.next_page_number()),
         "can_manage": can(request, Capability.RELATIONSHIPS_MANAGE),
+        "open_invitations": Party.objects.filter(
+            organization=request.organization, status=PartyStatus.INVITED
+        ).count(),
     }
     # The filter form's HTMX requests target the results; anything else gets the whole page
     # (a plain browser, a history restore, any future boosted link).
@@ -231,6 +235,15 @@ def relationship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRes
     relationship = get_object_or_404(
         Relationship.objects.select_related("lead_organization"), pk=pk
     )
+    return relationship_page(request, relationship)
+
+
+def relationship_page(
+    request: HttpRequest, relationship: Relationship, *, invite_form: PartyInviteForm | None = None
+) -> HttpResponse:
+    """The relationship's page; ``invite_form`` is a refused invitation, shown with its error."""
+    is_lead = relationship.lead_organization_id == request.organization.pk
+    may_invite = is_lead and not relationship.is_closed and can(request, Capability.PARTIES_MANAGE)
     parties = (
         parties_with_details(Party.objects.filter(relationship=relationship))
         .annotate(
@@ -247,6 +260,8 @@ def relationship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRes
         "timeline": _stage_timeline(relationship),
         "parties": Paginator(parties, PARTIES_PER_PAGE).get_page(request.GET.get("parties_page")),
         "directory_closed": relationship.pk in request_disclosure(request).closed,
+        "may_invite": may_invite,
+        "invite_form": invite_form or (PartyInviteForm() if may_invite else None),
     }
     return render(request, "relationships/relationship_detail.html", context)
 

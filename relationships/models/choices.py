@@ -64,6 +64,7 @@ class PartyStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     LEFT = "left", "Left"
     DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Invitation revoked"
 
 
 class Visibility(models.TextChoices):

@@ -253,6 +253,22 @@ def party_decline(*, party: Party, organization: Organization) -> Party:
 
 
 @transaction.atomic
+def party_revoke(*, party: Party, organization: Organization) -> Party:
+    """The lead takes back an invitation not yet answered. The organization can be invited
+    again later; the revoked row stays, for the record."""
+    require_lead(
+        relationship=party.relationship, organization=organization, action="revoke invitations"
+    )
+    # unscoped(lock): re-read under the lock
+    party = Party.objects.unscoped().select_for_update().get(pk=party.pk)
+    if party.status != PartyStatus.INVITED:
+        raise Conflict("This invitation is no longer open.", code="invitation_closed")
+    party.status = PartyStatus.REVOKED
+    party.save()
+    return party
+
+
+@transaction.atomic
 def party_set_ser(*, party: Party, organization: Organization, ser: Membership | None) -> Party:
     """Each party names its own SER: nobody else can."""
     if party.organization_id != organization.pk:

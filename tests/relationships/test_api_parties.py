@@ -75,6 +75,21 @@ def test_invite_by_slug_creates_an_invited_party(world, own_admin):
     assert Party.objects.unscoped().get(pk=body["id"]).organization == invitee
 
 
+def test_deleting_an_invited_party_revokes_its_invitation(world, own_admin):
+    OrganizationFactory(name="Globex", slug="globex")
+    party = own_admin.client.post(parties_url(world), {"organization": "globex"}, format="json")
+    url = parties_url(world, suffix=f"{party.json()['id']}/")
+    assert own_admin.client.delete(url).status_code == 204
+    assert Party.objects.unscoped().get(pk=party.json()["id"]).status == PartyStatus.REVOKED
+    again = own_admin.client.delete(url)
+    assert again.status_code == 409
+    assert again.json()["code"] == "not_active"
+    # The organization can be invited again.
+    reinvited = own_admin.client.post(parties_url(world), {"organization": "globex"}, format="json")
+    assert reinvited.status_code == 201
+    assert reinvited.json()["status"] == "invited"
+
+
 def test_invite_of_an_unknown_slug_is_a_field_error(world, own_admin):
     response = own_admin.client.post(parties_url(world), {"organization": "no-such"}, format="json")
     assert response.status_code == 400
@@ -252,7 +267,17 @@ def test_declining_closes_the_invitation(world, invitation):
         assert not Relationship.objects.filter(pk=invitation.relationship_id).exists()
 
 
-@pytest.mark.parametrize("role", [Role.EXECUTIVE, Role.CONTRIBUTOR, Role.VIEWER])
+def test_an_executive_answers_an_invitation_too(world, invitation):
+    executive = world.member("own", Role.EXECUTIVE)
+    response = api_client_for(executive).post(
+        invitations_url(f"{invitation.pk}/accept/"), {"ser": executive.pk}
+    )
+    assert response.status_code == 200, response.content
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.ser) == (PartyStatus.ACTIVE, executive)
+
+
+@pytest.mark.parametrize("role", [Role.CONTRIBUTOR, Role.VIEWER])
 def test_weaker_roles_can_read_but_not_answer_invitations(world, invitation, role):
     client = api_client_for(world.member("own", role))
     assert client.get(invitations_url(f"{invitation.pk}/")).status_code == 200

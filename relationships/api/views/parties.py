@@ -18,7 +18,7 @@ from relationships.api.serializers import (
     PartyUpdateSerializer,
 )
 from relationships.filtersets import PartyFilterSet
-from relationships.models import Party, Relationship
+from relationships.models import Party, PartyStatus, Relationship
 from relationships.roles import Capability
 from relationships.selectors import invitations_of, parties_with_details
 from relationships.services.relationships import (
@@ -26,6 +26,7 @@ from relationships.services.relationships import (
     party_decline,
     party_invite,
     party_leave,
+    party_revoke,
     party_set_ser,
 )
 
@@ -69,11 +70,13 @@ INVITE_EXAMPLE = OpenApiExample(
     ),
     update=extend_schema(summary="Name your party's SER"),
     destroy=extend_schema(
-        summary="Leave, or remove a party",
+        summary="Leave, remove a party, or revoke an invitation",
         description=(
             "Your own party leaves the relationship; the lead may remove another party. The "
             "row stays, with status `left` (answer 204). The lead itself cannot leave "
-            "(`lead_cannot_leave`), and only an active party can leave (`not_active`)."
+            "(`lead_cannot_leave`), and only an active party can leave (`not_active`). On a "
+            "party still `invited`, the lead revokes the invitation (status `revoked`); it can "
+            "invite the organization again later."
         ),
         responses={204: None, 409: CONFLICT},
     ),
@@ -125,7 +128,10 @@ class PartyViewSet(
         return party_set_ser(party=party, organization=self.organization, ser=ser)
 
     def destroy_object(self, instance):
-        party_leave(party=instance, organization=self.organization)
+        if instance.status == PartyStatus.INVITED:
+            party_revoke(party=instance, organization=self.organization)
+        else:
+            party_leave(party=instance, organization=self.organization)
 
 
 @extend_schema_view(
@@ -144,8 +150,8 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
     capabilities = {
         "list": Capability.PARTIES_VIEW,
         "retrieve": Capability.PARTIES_VIEW,
-        "accept": Capability.PARTIES_MANAGE,
-        "decline": Capability.PARTIES_MANAGE,
+        "accept": Capability.INVITATIONS_ANSWER,
+        "decline": Capability.INVITATIONS_ANSWER,
     }
     filter_backends = []
 
