@@ -13,10 +13,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cbrms.errors import ApplicationError, PreconditionFailed
 from lifecycle.forms import SectionForm
-from lifecycle.models import Document, Section
-from lifecycle.panels.documents import section_views, startable_kinds
-from lifecycle.sections import DocumentKind
+from lifecycle.models import Document, DocumentVersion, Section, VersionStatus
+from lifecycle.panels.documents import section_views, startable_kinds, versions_panel_context
+from lifecycle.sections import DOCUMENTS, DocumentKind
 from lifecycle.selectors.documents import editors_by_section
+from lifecycle.services.document_versions import (
+    document_snapshot,
+    sections_compare,
+    version_decide,
+    version_request,
+)
 from lifecycle.services.documents import (
     document_create,
     section_editing_clear,
@@ -104,6 +110,7 @@ def document_page(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         "document": document,
         "sections": section_views(request, document),
         "may_edit": can(request, Capability.DOCUMENTS_EDIT),
+        **versions_panel_context(request, document),
     }
     return render(request, "lifecycle/documents/page.html", context)
 
@@ -179,3 +186,91 @@ def section_editing(request: HttpRequest, org_slug: str, pk: int, key: str) -> H
     editors = editors_by_section([section.pk], besides=request.membership).get(section.pk, [])
     context = {"editors": editors, "section": section, "document": document}
     return render(request, "lifecycle/documents/_editors.html", context)
+
+
+# --- versions --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@capability_required(Capability.DOCUMENTS_ISSUE)
+def version_request_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    document = _document(pk)
+    try:
+        version = version_request(
+            document=document,
+            requested_by=request.membership,
+            reason=request.POST.get("reason", "").strip()[:5000],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Version {version.number} is frozen and waits for its SERs; the draft stays "
+            "open to edit.",
+        )
+    return redirect(document_url(request, document, "versions"))
+
+
+@login_required
+@require_POST
+@capability_required(Capability.GATES_DECIDE)
+def version_decide_view(request: HttpRequest, org_slug: str, pk: int, number: int) -> HttpResponse:
+    document = _document(pk)
+    version = get_object_or_404(
+        DocumentVersion.objects.select_related("request", "relationship"),
+        document=document,
+        number=number,
+    )
+    approve = request.POST.get("decision") == "approve"
+    try:
+        version = version_decide(
+            version=version,
+            approver=request.membership,
+            approve=approve,
+            comment=request.POST.get("comment", "").strip()[:5000],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        outcome = {
+            VersionStatus.ISSUED: f"Version {version.number} is issued.",
+            VersionStatus.REJECTED: f"Version {version.number} is rejected.",
+        }.get(version.status, "Your decision is recorded; other SERs still decide.")
+        messages.success(request, outcome)
+    return redirect(document_url(request, document, "versions"))
+
+
+@login_required
+@require_GET
+@capability_required(Capability.DOCUMENTS_VIEW)
+def version_compare_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """Two versions, or a version and the draft, section by section."""
+    document = _document(pk)
+    versions = list(DocumentVersion.objects.filter(document=document).order_by("number"))
+    numbers = {str(v.number): v for v in versions}
+    default_before = str(versions[-1].number) if versions else "draft"
+    before = request.GET.get("before", default_before)
+    after = request.GET.get("after", "draft")
+
+    def sections_of(which: str):
+        if which == "draft":
+            return document_snapshot(document)
+        version = numbers.get(which)
+        return version.sections if version else None
+
+    left, right = sections_of(before), sections_of(after)
+    context = {
+        "document": document,
+        "versions": versions,
+        "before": before,
+        "after": after,
+        "invalid": left is None or right is None,
+        "diffs": [] if left is None or right is None else sections_compare(left, right),
+        "labels": {
+            f.key: f.label for spec in DOCUMENTS[document.kind].sections for f in spec.fields
+        }
+        | {"parties": "Parties and their SERs"},
+    }
+    return render(request, "lifecycle/documents/compare.html", context)

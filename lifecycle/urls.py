@@ -9,6 +9,15 @@ document_patterns = [
     path("start/", document_views.document_start, name="document-start"),
     path("<int:pk>/", document_views.document_page, name="document-page"),
     path(
+        "<int:pk>/versions/", document_views.version_request_view, name="document-version-request"
+    ),
+    path(
+        "<int:pk>/versions/<int:number>/decide/",
+        document_views.version_decide_view,
+        name="document-version-decide",
+    ),
+    path("<int:pk>/compare/", document_views.version_compare_view, name="document-compare"),
+    path(
         "<int:pk>/sections/<slug:key>/", document_views.section_edit, name="document-section-edit"
     ),
     path(

@@ -44,6 +44,7 @@ from lifecycle.models import (
     Stage,
 )
 from lifecycle.selectors.checklist import assignable_members, checklist_requirements
+from lifecycle.selectors.documents import waiting_versions
 from lifecycle.selectors.gates import approval_inbox
 from lifecycle.services.evidence import evidence_create, evidence_update
 from lifecycle.services.gates import gate_decide, gate_decision_check, gate_request
@@ -415,7 +416,7 @@ def gate_decide_view(request: HttpRequest, org_slug: str, pk: int, gate_pk: int)
 @require_GET
 @capability_required(Capability.LIFECYCLE_VIEW)
 def approvals(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """Gates waiting for the signed-in SER's decision, oldest first."""
+    """Gates and document versions waiting for the signed-in SER's decision, oldest first."""
     rows = [
         {
             "entry": entry,
@@ -425,4 +426,5 @@ def approvals(request: HttpRequest, org_slug: str) -> HttpResponse:
         }
         for entry in approval_inbox(membership=request.membership)
     ]
-    return render(request, "lifecycle/approvals.html", {"rows": rows})
+    versions = list(waiting_versions(membership=request.membership))
+    return render(request, "lifecycle/approvals.html", {"rows": rows, "versions": versions})

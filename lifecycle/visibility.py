@@ -12,6 +12,7 @@ from cbrms.tenancy.scopes import scope_rule
 from lifecycle.models import (
     DecisionRecord,
     Document,
+    DocumentVersion,
     Evidence,
     GateApprover,
     RelationshipFramework,
@@ -23,7 +24,9 @@ from relationships.disclosure import may_name_q
 from relationships.models import Organization
 from relationships.visibility import active_relationship_ids, workspace_q, workspace_rule
 
-scope_rule(Requirement, Evidence, Document, Section, SectionEditing)(workspace_rule)
+scope_rule(Requirement, Evidence, Document, Section, SectionEditing, DocumentVersion)(
+    workspace_rule
+)
 
 
 @scope_rule(RelationshipFramework)

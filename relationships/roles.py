@@ -35,6 +35,7 @@ class Capability(StrEnum):
     DOCUMENTS_VIEW = "documents.view"
     DOCUMENTS_START = "documents.start"
     DOCUMENTS_EDIT = "documents.edit"
+    DOCUMENTS_ISSUE = "documents.issue"
 
 
 _EVERYONE = frozenset(Role)
@@ -73,6 +74,8 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     # Starting a plan speaks for the organization; writing its sections is everyday work.
     Capability.DOCUMENTS_START: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
     Capability.DOCUMENTS_EDIT: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}),
+    # Executives ask for an issue only in the SME profile, as their party's SER (the service).
+    Capability.DOCUMENTS_ISSUE: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.EXECUTIVE}),
 }
 
 

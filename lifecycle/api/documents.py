@@ -19,16 +19,28 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cbrms.api.schema import CONFLICT, error
+from cbrms.api.schema import CONFLICT, VALIDATION, error
 from cbrms.api.serializers import InputSerializer
 from cbrms.api.viewsets import CreateMixin, OrgViewSet
 from cbrms.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
 from cbrms.tenancy.api import ScopedRelatedField, write_action, writes
-from lifecycle.models import Document, Section
+from lifecycle.models import Document, DocumentVersion, Section
 from lifecycle.sections import DOCUMENTS, FIELD_KINDS, DocumentKind
-from lifecycle.selectors.documents import document_parties, editors_by_section
+from lifecycle.selectors.documents import (
+    document_parties,
+    editors_by_section,
+    version_approvers,
+    version_decisions,
+)
+from lifecycle.services.document_versions import (
+    document_snapshot,
+    sections_compare,
+    version_decide,
+    version_request,
+)
 from lifecycle.services.documents import (
     document_create,
     document_share,
@@ -63,7 +75,7 @@ class SectionSummarySerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     relationship = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="Null for the corporate RMP."
+        read_only=True, allow_null=True, help_text="Null for the corporate RMP."
     )
     organization = DisclosedOrganizationField(
         help_text="The owner: the lead for a joint document (a slug)."
@@ -221,6 +233,97 @@ class SectionUpdateSerializer(InputSerializer):
     )
 
 
+class VersionDecisionEntrySerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="`approved`, `rejected`, or the outcome.")
+    person = PersonSerializer(allow_null=True)
+    comment = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class VersionApproverSerializer(serializers.Serializer):
+    person = PersonSerializer(allow_null=True)
+    pool = serializers.CharField()
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    requested_by = DisclosedMemberField(membership_attr="requested_by")
+    decisions = serializers.SerializerMethodField(
+        help_text="Approvals, rejections and the outcome, from the ledger."
+    )
+    approvers = serializers.SerializerMethodField(help_text="The SERs the version waits for.")
+    ledger_hash = serializers.CharField(
+        source="request.hash",
+        read_only=True,
+        help_text="The hash of the ledger entry of the request.",
+    )
+
+    class Meta:
+        model = DocumentVersion
+        fields = [
+            "number",
+            "status",
+            "title",
+            "content_hash",
+            "ledger_hash",
+            "requested_by",
+            "requested_at",
+            "decided_at",
+            "approvers",
+            "decisions",
+            "sections",
+        ]
+
+    @extend_schema_field(VersionDecisionEntrySerializer(many=True))
+    def get_decisions(self, version) -> list[dict]:
+        disclosure = request_disclosure(self.context["request"])
+        return [
+            {
+                "kind": entry.kind,
+                "person": _person(disclosure, entry.actor, version.relationship_id),
+                "comment": entry.text,
+                "at": entry.created_at,
+            }
+            for entry in version_decisions(version)
+        ]
+
+    @extend_schema_field(VersionApproverSerializer(many=True))
+    def get_approvers(self, version) -> list[dict]:
+        disclosure = request_disclosure(self.context["request"])
+        return [
+            {
+                "person": _person(disclosure, row.membership, version.relationship_id),
+                "pool": row.pool,
+            }
+            for row in version_approvers(version)
+        ]
+
+
+class VersionRequestSerializer(InputSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class VersionDecisionSerializer(InputSerializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="Needed to reject."
+    )
+
+
+class SectionDiffSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    change = serializers.ChoiceField(choices=["unchanged", "changed", "added", "removed"])
+    lines = serializers.ListField(child=serializers.DictField(), help_text='{"op", "text"}')
+    fields = serializers.ListField(
+        child=serializers.DictField(), help_text='{"key", "before", "after"}'
+    )
+
+
+class CompareSerializer(serializers.Serializer):
+    before = serializers.CharField(help_text="A version number, or `draft`.")
+    after = serializers.CharField(help_text="A version number, or `draft`.")
+    sections = SectionDiffSerializer(many=True)
+
+
 # --- views ---------------------------------------------------------------------------------
 
 
@@ -268,6 +371,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMi
         "retrieve": Capability.DOCUMENTS_VIEW,
         "create": Capability.DOCUMENTS_START,
         "share": Capability.DOCUMENTS_START,
+        "compare": Capability.DOCUMENTS_VIEW,
     }
 
     def narrow_queryset(self, queryset):
@@ -280,6 +384,63 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMi
         return document_create(
             organization=self.organization, membership=self.membership, **serializer.validated_data
         )
+
+    def query_parameters(self) -> set[str]:
+        return {"before", "after"} if self.action == "compare" else super().query_parameters()
+
+    @extend_schema(
+        summary="Compare two versions, section by section",
+        description=(
+            "`before` and `after` are version numbers, or `draft` for the sections as they "
+            "stand now. Each section says whether it changed, its text line by line "
+            "(`equal`, `insert`, `delete`) and its changed structured fields."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "before",
+                OpenApiTypes.STR,
+                required=False,
+                description="Default: the latest version (the draft when there is none).",
+            ),
+            OpenApiParameter(
+                "after", OpenApiTypes.STR, required=False, description="Default `draft`."
+            ),
+        ],
+        responses={200: CompareSerializer, 400: VALIDATION},
+    )
+    @action(detail=True, methods=["get"])
+    def compare(self, request, *args, **kwargs):
+        document = self.get_object()
+        latest = DocumentVersion.objects.filter(document=document).order_by("-number").first()
+        before = request.query_params.get("before", str(latest.number) if latest else "draft")
+        after = request.query_params.get("after", "draft")
+        body = {
+            "before": before,
+            "after": after,
+            "sections": [
+                vars(diff)
+                for diff in sections_compare(
+                    self._sections_of(document, before, "before"),
+                    self._sections_of(document, after, "after"),
+                )
+            ],
+        }
+        return Response(CompareSerializer(body).data)
+
+    def _sections_of(self, document: Document, which: str, name: str) -> list[dict]:
+        if which == "draft":
+            return document_snapshot(document)
+        version = (
+            DocumentVersion.objects.filter(document=document, number=int(which)).first()
+            if which.isdigit()
+            else None
+        )
+        if version is None:
+            raise ValidationFailed(
+                f"No version {which!r} of this document.",
+                fields={name: ["A version number of this document, or draft."]},
+            )
+        return version.sections
 
     @extend_schema(
         summary="Share the exit strategy with the partners",
@@ -450,3 +611,87 @@ class SectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSe
         else:
             self.write(section_editing_mark, section=section, membership=self.membership)
         return Response(status=204)
+
+
+# --- versions --------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A document's versions, oldest first"),
+    retrieve=extend_schema(summary="Get a version, with its frozen sections"),
+    create=extend_schema(
+        summary="Ask the SERs to issue the document as it stands",
+        description=(
+            "Freezes the sections (with their SHA-256) and records the request in the ledger. "
+            "Joint documents wait for the SER of every active party, an organization's own "
+            "document for its SER. One version in approval at a time (409 `version_pending`)."
+        ),
+        examples=[
+            OpenApiExample(
+                "Issue", value={"reason": "Agreed at the joint team meeting."}, request_only=True
+            )
+        ],
+        responses={201: VersionSerializer, 409: CONFLICT},
+    ),
+)
+class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, OrgViewSet):
+    """``documents/{id}/versions/{number}/``: issued versions, and those in approval."""
+
+    model = DocumentVersion
+    parent_lookups = {"document": ("document", Document)}
+    serializer_class = VersionSerializer
+    input_serializers = {
+        "create": VersionRequestSerializer,
+        "approve": VersionDecisionSerializer,
+        "reject": VersionDecisionSerializer,
+    }
+    lookup_field = "number"
+    lookup_value_regex = r"[0-9]+"
+    pagination_class = None  # a document's versions are few; each is read whole
+    capabilities = {
+        "list": Capability.DOCUMENTS_VIEW,
+        "retrieve": Capability.DOCUMENTS_VIEW,
+        "create": Capability.DOCUMENTS_ISSUE,
+        "approve": Capability.GATES_DECIDE,
+        "reject": Capability.GATES_DECIDE,
+    }
+
+    def narrow_queryset(self, queryset):
+        return queryset.select_related(
+            "request", "requested_by__user", "requested_by__organization"
+        )
+
+    def create_object(self, serializer):
+        return version_request(
+            document=self.get_parent("document"),
+            requested_by=self.membership,
+            reason=serializer.validated_data.get("reason", ""),
+        )
+
+    def _decide(self, request, approve: bool):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = self.write(
+            version_decide,
+            version=self.get_object(),
+            approver=self.membership,
+            approve=approve,
+            comment=serializer.validated_data.get("comment", ""),
+        )
+        return Response(self.output(version))
+
+    @extend_schema(
+        summary="Approve a version (its SERs)",
+        responses={200: VersionSerializer, 403: error("Not one of its SERs."), 409: CONFLICT},
+    )
+    @write_action(detail=True)
+    def approve(self, request, *args, **kwargs):
+        return self._decide(request, approve=True)
+
+    @extend_schema(
+        summary="Reject a version (its SERs), saying why",
+        responses={200: VersionSerializer, 403: error("Not one of its SERs."), 409: CONFLICT},
+    )
+    @write_action(detail=True)
+    def reject(self, request, *args, **kwargs):
+        return self._decide(request, approve=False)

@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from lifecycle.api import views
-from lifecycle.api.documents import DocumentViewSet, SectionViewSet
+from lifecycle.api.documents import DocumentViewSet, SectionViewSet, VersionViewSet
 
 router = SimpleRouter()
 router.register("requirements", views.RequirementViewSet, basename="requirement")
@@ -17,6 +17,7 @@ documents = SimpleRouter()
 documents.register("documents", DocumentViewSet, basename="document")
 sections = SimpleRouter()
 sections.register("sections", SectionViewSet, basename="section")
+sections.register("versions", VersionViewSet, basename="document-version")
 
 framework = views.FrameworkViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 framework_upgrade = views.FrameworkViewSet.as_view({"post": "upgrade"})

@@ -3,6 +3,8 @@
 from lifecycle.models.catalogs import Catalog, CatalogItem
 from lifecycle.models.choices import (
     CLOSING_KINDS,
+    ISSUE_CLOSING_KINDS,
+    REQUEST_KINDS,
     SETTLED_STATUSES,
     ApproverPool,
     EvidenceKind,
@@ -14,20 +16,24 @@ from lifecycle.models.choices import (
     RequirementStatus,
     Stage,
     StageState,
+    VersionStatus,
 )
-from lifecycle.models.documents import Document, Section, SectionEditing
+from lifecycle.models.documents import Document, DocumentVersion, Section, SectionEditing
 from lifecycle.models.ledger import GENESIS_HASH, DecisionRecord, GateApprover
 from lifecycle.models.progress import Evidence, RelationshipFramework, Requirement
 
 __all__ = [
     "CLOSING_KINDS",
     "GENESIS_HASH",
+    "ISSUE_CLOSING_KINDS",
+    "REQUEST_KINDS",
     "SETTLED_STATUSES",
     "ApproverPool",
     "Catalog",
     "CatalogItem",
     "DecisionRecord",
     "Document",
+    "DocumentVersion",
     "Evidence",
     "EvidenceKind",
     "EvidenceStatus",
@@ -43,4 +49,5 @@ __all__ = [
     "SectionEditing",
     "Stage",
     "StageState",
+    "VersionStatus",
 ]

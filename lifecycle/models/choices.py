@@ -105,10 +105,22 @@ class RecordKind(models.TextChoices):
     GATE_PASSED = "gate_passed", "Gate passed"
     GATE_REOPENED = "gate_reopened", "Stage reopened"
     GATE_SUPERSEDED = "gate_superseded", "Superseded by a new request"
+    ISSUE_REQUESTED = "issue_requested", "Issue of a document requested"
+    VERSION_ISSUED = "version_issued", "Document version issued"
+    VERSION_REJECTED = "version_rejected", "Document version rejected"
 
 
 #: The entries that close a gate: once one exists, the gate is decided (or replaced).
 CLOSING_KINDS = (RecordKind.GATE_PASSED, RecordKind.GATE_REOPENED, RecordKind.GATE_SUPERSEDED)
+#: The entries that open a decision (the others point at one), and those that close an issue.
+REQUEST_KINDS = (RecordKind.GATE_REQUESTED, RecordKind.ISSUE_REQUESTED)
+ISSUE_CLOSING_KINDS = (RecordKind.VERSION_ISSUED, RecordKind.VERSION_REJECTED)
+
+
+class VersionStatus(models.TextChoices):
+    IN_APPROVAL = "in_approval", "In approval"
+    ISSUED = "issued", "Issued"
+    REJECTED = "rejected", "Rejected"
 
 
 class ApproverPool(models.TextChoices):

@@ -9,11 +9,14 @@ cannot both win (``section_save``).
 
 from __future__ import annotations
 
+import pgtrigger
 from django.db import models
 from django.db.models import Q
 
 from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
+from lifecycle.models.choices import VersionStatus
+from lifecycle.models.ledger import DecisionRecord
 from lifecycle.sections import DocumentKind
 from relationships.models import Membership, Organization, Relationship, Visibility
 
@@ -144,3 +147,73 @@ class SectionEditing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section} edited by membership {self.membership_id}"
+
+
+class DocumentVersion(models.Model):
+    """A version of a document put to its SERs: the sections as they were when the issue was
+    requested, and their SHA-256. Once issued it never changes (a trigger refuses UPDATE and
+    DELETE); its content never changes at all, whatever its status."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=VersionStatus.choices, default=VersionStatus.IN_APPROVAL
+    )
+    title = models.CharField(max_length=200)
+    sections = models.JSONField(help_text="The sections as issued: key, title, body, fields.")
+    content_hash = models.CharField(max_length=64)
+    request = models.OneToOneField(
+        DecisionRecord,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="document_version",
+        help_text="The ledger entry that asked for the issue; decisions point at it.",
+    )
+    requested_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["document_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="document_version_once"),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(status=VersionStatus.IN_APPROVAL),
+                name="document_version_one_in_approval",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=VersionStatus.values), name="document_version_status"
+            ),
+        ]
+        triggers = [
+            _workspace_audit(),
+            pgtrigger.Protect(
+                name="issued_is_immutable",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status=VersionStatus.ISSUED),
+            ),
+            pgtrigger.Protect(
+                name="content_is_immutable",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "OLD.sections IS DISTINCT FROM NEW.sections"
+                    " OR OLD.content_hash IS DISTINCT FROM NEW.content_hash"
+                    " OR OLD.number IS DISTINCT FROM NEW.number"
+                    " OR OLD.document_id IS DISTINCT FROM NEW.document_id"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.number} ({self.status})"

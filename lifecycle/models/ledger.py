@@ -15,7 +15,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Cast, Concat
 
 from cbrms.tenancy.managers import ScopedManager
-from lifecycle.models.choices import ApproverPool, GateKind, RecordKind, Stage
+from lifecycle.models.choices import REQUEST_KINDS, ApproverPool, GateKind, RecordKind, Stage
 from relationships.models import Membership, Organization, Relationship, Visibility
 
 GENESIS_HASH = "0" * 64
@@ -99,9 +99,11 @@ class DecisionRecord(models.Model):
                 | Q(chain=Concat(Value("internal:"), Cast("organization_id", models.TextField()))),
                 name="decision_record_internal_chain",
             ),
+            # A request (of a gate, or of a document's issue) opens a decision; every other
+            # entry points at the request it decides.
             models.CheckConstraint(
-                condition=Q(kind=RecordKind.GATE_REQUESTED, gate__isnull=True)
-                | (~Q(kind=RecordKind.GATE_REQUESTED) & Q(gate__isnull=False)),
+                condition=Q(kind__in=REQUEST_KINDS, gate__isnull=True)
+                | (~Q(kind__in=REQUEST_KINDS) & Q(gate__isnull=False)),
                 name="decision_record_gate_link",
             ),
             models.CheckConstraint(

@@ -9,9 +9,15 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from cbrms.errors import ApplicationError
-from lifecycle.models import Document, Section
+from lifecycle.models import Document, DocumentVersion, Section, VersionStatus
 from lifecycle.sections import DOCUMENTS, DocumentKind, FieldSpec, SectionSpec
-from lifecycle.selectors.documents import document_parties, editors_by_section
+from lifecycle.selectors.documents import (
+    document_parties,
+    editors_by_section,
+    version_approvers,
+    version_decisions,
+)
+from lifecycle.services.document_versions import version_decision_check, version_requester_check
 from lifecycle.services.documents import document_start_check
 from relationships.models import Relationship
 from relationships.permissions import can
@@ -113,3 +119,39 @@ def section_views(request: HttpRequest, document: Document) -> list[SectionView]
             )
         )
     return views
+
+
+def versions_panel_context(request: HttpRequest, document: Document) -> dict:
+    """The document's versions, newest first, and what the member may do about them: ask for
+    an issue (asking the service's own check), or decide the version that waits for them."""
+    versions = list(
+        DocumentVersion.objects.filter(document=document)
+        .select_related("request", "requested_by__user", "requested_by__organization")
+        .order_by("-number")
+    )
+    pending = next((v for v in versions if v.status == VersionStatus.IN_APPROVAL), None)
+    may_request = False
+    if pending is None and can(request, Capability.DOCUMENTS_ISSUE):
+        try:
+            version_requester_check(document=document, requested_by=request.membership)
+            may_request = True
+        except ApplicationError:
+            pass
+    awaits_me = False
+    if pending is not None and can(request, Capability.GATES_DECIDE):
+        try:
+            version_decision_check(
+                version=pending, approver=request.membership, approve=True, comment=""
+            )
+            awaits_me = True
+        except ApplicationError:
+            pass
+    return {
+        "versions": versions,
+        "pending_version": pending,
+        "pending_decisions": version_decisions(pending) if pending else [],
+        "pending_approvers": version_approvers(pending) if pending else [],
+        "may_request_issue": may_request,
+        "version_awaits_me": awaits_me,
+        "issuable": document.relationship_id is not None,
+    }

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from lifecycle.models import SectionEditing
+from lifecycle.models import (
+    DecisionRecord,
+    DocumentVersion,
+    GateApprover,
+    RecordKind,
+    SectionEditing,
+    VersionStatus,
+)
 from relationships.models import Membership, Party, PartyStatus, Relationship
 
 
@@ -35,5 +43,39 @@ def document_parties(relationship: Relationship) -> list[Party]:
     return list(
         Party.objects.filter(relationship=relationship, status=PartyStatus.ACTIVE)
         .select_related("organization", "ser__user")
+        .order_by("id")
+    )
+
+
+def waiting_versions(*, membership: Membership):
+    """The document versions waiting for ``membership``'s decision as SER (scoped)."""
+    decided = DecisionRecord.objects.unscoped().filter(  # unscoped(by-id): the version's request
+        gate=OuterRef("request"),
+        actor=membership,
+        kind__in=(RecordKind.APPROVED, RecordKind.REJECTED),
+    )
+    return (
+        DocumentVersion.objects.filter(
+            status=VersionStatus.IN_APPROVAL, request__approvers__membership=membership
+        )
+        .exclude(Exists(decided))
+        .select_related("document", "relationship", "requested_by__user")
+        .order_by("requested_at", "id")
+    )
+
+
+def version_decisions(version: DocumentVersion) -> list[DecisionRecord]:
+    """The approvals, rejections and outcome of a version, as the reader may see them."""
+    return list(
+        DecisionRecord.objects.filter(gate_id=version.request_id)
+        .select_related("actor__user", "actor__organization", "organization")
+        .order_by("id")
+    )
+
+
+def version_approvers(version: DocumentVersion) -> list[GateApprover]:
+    return list(
+        GateApprover.objects.filter(gate_id=version.request_id)
+        .select_related("membership__user", "organization")
         .order_by("id")
     )

@@ -201,7 +201,7 @@ def waiting_approvals(*, membership: Membership) -> QuerySet:
     # unscoped(by-id): the slot's own gate
     closed = DecisionRecord.objects.unscoped().filter(gate=OuterRef("gate"), kind__in=CLOSING_KINDS)
     return (
-        GateApprover.objects.filter(membership=membership)
+        GateApprover.objects.filter(membership=membership, gate__kind=RecordKind.GATE_REQUESTED)
         .exclude(Exists(decided_by_me))
         .exclude(Exists(closed))
     )

@@ -35,6 +35,10 @@ STARTS_IN = {
 }
 
 
+def _article(label: str) -> str:
+    return "An" if label[0].lower() in "aeiou" else "A"
+
+
 def _default_title(kind: DocumentKind, relationship: Relationship | None, organization) -> str:
     label = DocumentKind(kind).label
     return f"{label}: {relationship.name if relationship else organization.name}"[:200]
@@ -55,14 +59,15 @@ def document_start_check(
         return organization, Visibility.INTERNAL
     if relationship is None:
         raise ValidationFailed(
-            f"A {kind.label.lower()} belongs to a relationship.",
+            f"{_article(kind.label)} {kind.label.lower()} belongs to a relationship.",
             fields={"relationship": ["Name the relationship."]},
         )
     relationship_ensure_open(relationship)
     if relationship.current_stage < STARTS_IN[kind]:
         stage = Stage(STARTS_IN[kind])
         raise Conflict(
-            f"A {kind.label.lower()} starts in stage {stage.value}, {stage.label}.",
+            f"{_article(kind.label)} {kind.label.lower()} starts in stage {stage.value}, "
+            f"{stage.label}.",
             code="too_early",
         )
     if kind == DocumentKind.JOINT_RMP:

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 
 from cbrms.tenancy.context import current
 from lifecycle.panels import workspace_context
+from lifecycle.selectors.documents import waiting_versions
 from lifecycle.selectors.gates import waiting_approvals
 from relationships.models import Relationship
 from relationships.roles import Capability, role_can
@@ -31,7 +32,8 @@ def lifecycle_workspace(context, relationship: Relationship) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def waiting_approvals_count(context) -> int:
-    """How many gates wait for the signed-in SER's decision (0 for anyone else).
+    """How many gates and document versions wait for the signed-in SER's decision (0 for
+    anyone else).
 
     Error pages render outside the acting scope; they show the link without a count.
     """
@@ -44,7 +46,10 @@ def waiting_approvals_count(context) -> int:
         or not role_can(membership.role, Capability.GATES_DECIDE)
     ):
         return 0
-    return waiting_approvals(membership=membership).count()
+    return (
+        waiting_approvals(membership=membership).count()
+        + waiting_versions(membership=membership).count()
+    )
 
 
 @register.filter

@@ -51,6 +51,9 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "document-page": (Capability.DOCUMENTS_VIEW, READ),
     "document-section-edit": (Capability.DOCUMENTS_EDIT, ("GET", "POST")),
     "document-section-editing": (Capability.DOCUMENTS_EDIT, WRITE),
+    "document-version-request": (Capability.DOCUMENTS_ISSUE, WRITE),
+    "document-version-decide": (Capability.GATES_DECIDE, WRITE),
+    "document-compare": (Capability.DOCUMENTS_VIEW, READ),
 }
 
 

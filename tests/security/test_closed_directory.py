@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from cbrms.audit.models import AuditEvent
-from lifecycle.models import DecisionRecord, Evidence, Requirement
+from lifecycle.models import DecisionRecord, Evidence, Requirement, Section
+from lifecycle.services.documents import document_create, section_editing_mark, section_save
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Membership, Organization, Relationship, RelationshipType, Role
 from tests.conftest import ROLES, api_client_for, session_client_for
@@ -32,6 +33,7 @@ from tests.security.test_internal_privacy import (
     fill,
     get_routes,
     is_relationship_param,
+    param_values,
 )
 from tests.security.test_tenancy_bypass import ORG_PREFIX
 
@@ -97,6 +99,29 @@ def eco(db) -> ClosedEcosystem:
         scene.ids.append(evidence.pk)
         scene.ids.append(joint.pk)
 
+    # The joint RMP, a section of which another member wrote and is editing now.
+    relationship = put_at_stage(relationship, 4)
+    with as_member(orchestrator_side.manager):
+        plan = document_create(
+            kind="joint_rmp",
+            organization=orchestrator,
+            membership=orchestrator_side.manager,
+            relationship=relationship,
+        )
+    writer = Membership.objects.unscoped().get(
+        organization=others[0], role=Role.RELATIONSHIP_MANAGER
+    )
+    with as_member(writer):
+        section = Section.objects.select_related("document__relationship").get(
+            document=plan, key="purpose"
+        )
+        section_save(
+            section=section, membership=writer, expected_version=1, body="berth allocation rules"
+        )
+        section_editing_mark(section=section, membership=writer)
+    scene.content.add("berth allocation rules")
+    scene.ids.append(plan.pk)
+
     # Stage 5 gate with a quorum; the first other member's SER approves it.
     orchestrator_side.manager_api.patch(
         orchestrator_side.url(relationship, "framework/"), {"member_quorum": 2}, format="json"
@@ -137,7 +162,9 @@ def urls_of(prefix: str, slug: str, scene: ClosedEcosystem, *, every_id: bool):
             continue
         combos = [dict.fromkeys(relationship_params, scene.relationship.pk)]
         for param in other:
-            combos = [{**c, param: pk} for c in combos for pk in scene.ids]
+            combos = [
+                {**c, param: value} for c in combos for value in param_values(param, scene.ids)
+            ]
         for combo in combos:
             yield name, action, fill(route, {"org_slug": slug, **combo})
 

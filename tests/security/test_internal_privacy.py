@@ -29,7 +29,9 @@ from rest_framework.test import APIClient
 
 from cbrms.audit.filtersets import audited_tables
 from cbrms.audit.models import AuditEvent
-from lifecycle.models import DecisionRecord, Evidence, GateApprover, Requirement
+from lifecycle.models import DecisionRecord, Document, Evidence, GateApprover, Requirement, Section
+from lifecycle.services.document_versions import version_decide, version_request
+from lifecycle.services.documents import document_create, section_save
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Relationship, Role, Visibility
 from relationships.roles import role_can
@@ -56,6 +58,19 @@ from tests.security.test_tenancy_bypass import ORG_PREFIX, walk
 pytestmark = pytest.mark.django_db
 
 BROWSER_PREFIX = "o/<slug:org_slug>/"
+#: Parameters that are not ids, and the values the walks fill them with: a section's key (of
+#: every kind of document), a version's number.
+NAMED_PARAMS = {"key": ["purpose", "objectives", "triggers", "policy"], "number": [1, 2]}
+
+
+def param_values(name: str, ids, *, every_named: bool = True):
+    """What a walk fills the parameter ``name`` with: its named values (or the first only, in
+    the widest sweeps), else ``ids``."""
+    if name in NAMED_PARAMS:
+        return NAMED_PARAMS[name] if every_named else NAMED_PARAMS[name][:1]
+    return ids
+
+
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 #: Lists whose rows are objects of a kind the lead keeps internal: route name -> (kind, key).
@@ -67,6 +82,7 @@ LIST_ROWS = {
     "decision-list": ("decision", "id"),
     "audit-event-list": ("audit", "id"),
     "approval-inbox": ("decision", "gate"),
+    "document-list": ("document", "id"),
 }
 #: Detail routes and the kind of object their ``pk`` names.
 TYPED_DETAILS = {
@@ -76,6 +92,7 @@ TYPED_DETAILS = {
     "evidence-download": "evidence",
     "gate-detail": "decision",
     "audit-event-detail": "audit",
+    "document-detail": "document",
 }
 
 
@@ -95,6 +112,8 @@ class Scene:
     internal: dict[str, dict[int, int]] = field(default_factory=dict)
     #: The partner's internal objects, which the lead must not reach either.
     partner_internal: dict[str, dict[int, int]] = field(default_factory=dict)
+    #: Every document of the scene, whoever owns it: what ``document`` parameters take.
+    document_ids: list[int] = field(default_factory=list)
 
     def mark(self, owner: str, what: str) -> str:
         marker = f"{owner}secret-{what}-{uuid.uuid4().hex[:10]}"
@@ -169,6 +188,50 @@ def _joint_work(scene: Scene, side: Side, relationship: Relationship, stage: int
     )
 
 
+def _write(document: Document, side: Side, key: str, body: str) -> None:
+    with as_member(side.manager):
+        section = Section.objects.select_related("document__relationship").get(
+            document=document, key=key
+        )
+        section_save(
+            section=section, membership=side.manager, expected_version=section.version, body=body
+        )
+
+
+def _documents(scene: Scene) -> None:
+    """Each organization's own plans of the shared relationship (the lead's issued), the
+    lead's corporate RMP and exit strategy draft, and their joint RMP, each with markers."""
+    lead, partner = scene.lead, scene.partner
+    shared = Relationship.objects.unscoped().get(pk=scene.shared.pk)  # at stage 5 by now
+    made = []
+    for side, owner, kind, key in (
+        (lead, "lead", "internal_rmp", "objectives"),
+        (lead, "lead", "exit_strategy", "triggers"),
+        (lead, "lead", "corporate_rmp", "policy"),
+        (partner, "partner", "internal_rmp", "objectives"),
+        (lead, "joint", "joint_rmp", "purpose"),
+    ):
+        with as_member(side.manager):
+            document = document_create(
+                kind=kind,
+                organization=side.organization,
+                membership=side.manager,
+                relationship=None if kind == "corporate_rmp" else shared,
+            )
+        _write(document, side, key, scene.mark(owner, f"{kind}-{key}"))
+        made.append(document)
+    internal = made[0]
+    with as_member(lead.manager):
+        version = version_request(
+            document=internal, requested_by=lead.manager, reason=scene.mark("lead", "issue")
+        )
+    with as_member(lead.ser):
+        version_decide(
+            version=version, approver=lead.ser, approve=True, comment=scene.mark("lead", "issued")
+        )
+    scene.document_ids = [document.pk for document in made]
+
+
 def _ids(queryset, relationship_field: str = "relationship_id") -> dict[int, int]:
     return dict(queryset.values_list("id", relationship_field))
 
@@ -199,6 +262,11 @@ def _collect(scene: Scene, organization, markers: set[str]) -> dict[str, dict[in
         "evidence": _ids(Evidence.objects.unscoped().filter(own & internal)),
         "decision": _ids(DecisionRecord.objects.unscoped().filter(own & internal)),
         "approver": _ids(GateApprover.objects.unscoped().filter(own & internal)),
+        "document": _ids(
+            Document.objects.unscoped().filter(
+                (own & internal) | Q(organization=organization, relationship__isnull=True)
+            )
+        ),
         "audit": {event.pk: event.relationship_id for event in audit},
     }
 
@@ -255,6 +323,7 @@ def scene(world) -> Iterator[Scene]:
     [joint, *_] = requirements_of(private, lead_org, stage=5, visibility=Visibility.JOINT)
     add_evidence(joint, lead.manager, note=scene.mark("lead", "private-joint-note"))
 
+    _documents(scene)
     scene.internal = _collect(scene, lead_org, scene.markers["lead"])
     scene.partner_internal = _collect(scene, partner_org, scene.markers["partner"])
     assert all(scene.internal.values()), scene.internal  # every kind is really there
@@ -302,9 +371,9 @@ def _get_routes(prefix: str) -> list[tuple[str, str, str | None, type | None]]:
         if actions is not None and "get" not in actions:
             continue
         for name in _params(route):
-            assert name == "org_slug" or re.search(rf"<int:{name}>|\(\?P<{name}>", route), (
-                f"{route}: the privacy walk does not know how to fill <{name}>; teach it"
-            )
+            assert name in ("org_slug", *NAMED_PARAMS) or re.search(
+                rf"<int:{name}>|\(\?P<{name}>", route
+            ), f"{route}: the privacy walk does not know how to fill <{name}>; teach it"
         view_class = getattr(pattern.callback, "cls", None)
         routes.append((route, pattern.name, actions["get"] if actions else None, view_class))
     return routes
@@ -317,6 +386,7 @@ def urls_for(
     ids: Iterable[int],
     *,
     relationships: Iterable[int] | None = None,
+    every_named: bool = True,
 ) -> Iterator[str]:
     """Every URL of ``route`` for the acting organization ``slug``: relationship parameters
     take each of ``relationships`` (by default every relationship of the scene), the other
@@ -328,7 +398,12 @@ def urls_for(
         rels = scene.relationship_ids if relationships is None else relationships
         combos = [{**c, name: rel} for c in combos for rel in rels]
     for name in (n for n in names if n not in rel_names):
-        combos = [{**c, name: pk} for c in combos for pk in ids]
+        values = (
+            scene.document_ids
+            if name == "document"
+            else param_values(name, ids, every_named=every_named)
+        )
+        combos = [{**c, name: value} for c in combos for value in values]
     for combo in combos:
         yield fill(route, {"org_slug": slug, **combo})
 
@@ -473,13 +548,29 @@ def walk_api(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> None:
             for url in typed_urls(route, slug, objects, scene.shared.pk):
                 walk_.expect_404(url, view_class=view_class, action=action)
         if every_id and not listed:
-            for url in urls_for(scene, route, slug, every, relationships=[scene.shared.pk]):
+            every_url = urls_for(
+                scene, route, slug, every, relationships=[scene.shared.pk], every_named=False
+            )
+            for url in every_url:
                 if url not in walk_.visited:
                     walk_.get(url)
 
 
 #: Browser parameters that name one kind of object, by a word in their name.
-PARAM_KINDS = {"requirement": "requirement", "evidence": "evidence", "gate": "decision"}
+PARAM_KINDS = {
+    "requirement": "requirement",
+    "evidence": "evidence",
+    "gate": "decision",
+    "document": "document",
+}
+
+
+def param_kind(route: str, name: str) -> str | None:
+    """The kind of object a browser parameter names, if one: by its name, or the ``pk`` of
+    the documents' pages."""
+    if name == "pk" and "documents/<int:pk>" in route:
+        return "document"
+    return next((k for word, k in PARAM_KINDS.items() if word in name), None)
 
 
 def walk_browser(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> int:
@@ -500,17 +591,20 @@ def walk_browser(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> int
         urls: list[str] = []
         if not other:
             urls += urls_for(scene, route, slug, [])
+        named = {n: NAMED_PARAMS[n][0] for n in other if n in NAMED_PARAMS}
         for name in other:
-            kind = next((k for word, k in PARAM_KINDS.items() if word in name), None)
+            kind = param_kind(route, name)
             if kind is not None:
                 for pk, rel in walk_.hidden[kind].items():
-                    for relationship in dict.fromkeys((rel, scene.shared.pk)):
-                        values = {"org_slug": slug, name: pk}
+                    for relationship in dict.fromkeys((rel or scene.shared.pk, scene.shared.pk)):
+                        values = {"org_slug": slug, name: pk, **named}
                         values.update(dict.fromkeys(rel_names, relationship))
                         urls.append(fill(route, {**dict.fromkeys(other, pk), **values}))
-            if every_id or kind is None:
+            if (every_id or kind is None) and name not in NAMED_PARAMS:
                 ids = every if every_id else scene.relationship_ids
-                urls += urls_for(scene, route, slug, ids, relationships=[scene.shared.pk])
+                urls += urls_for(
+                    scene, route, slug, ids, relationships=[scene.shared.pk], every_named=False
+                )
         for url in dict.fromkeys(urls):
             response = walk_.get(url, ok=(200, 302, 403, 404, 405))
             answered += response.status_code == 200

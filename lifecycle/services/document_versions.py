@@ -1,0 +1,387 @@
+"""Issuing a document: a version is the sections as they are, frozen and hashed, put to the SERs
+with the stage gates' machinery (approvers written down at the request, decisions and the
+outcome appended to the hash-chained ledger). Comparing two versions, section by section."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
+from lifecycle.models import (
+    DecisionRecord,
+    Document,
+    DocumentVersion,
+    GateApprover,
+    RecordKind,
+    Section,
+    Stage,
+    VersionStatus,
+)
+from lifecycle.sections import DOCUMENTS
+from lifecycle.services.approvers import ApprovalRule, ApproverSlot, approval_rule
+from lifecycle.services.gates import gate_is_defeated, gate_is_satisfied
+from lifecycle.services.ledger import record_append
+from relationships.models import (
+    FrameworkProfile,
+    Membership,
+    Party,
+    PartyStatus,
+    Relationship,
+    Role,
+    Visibility,
+)
+from relationships.services.relationships import relationship_ensure_open
+
+# --- what a version holds --------------------------------------------------------------------
+
+
+def document_snapshot(document: Document) -> list[dict]:
+    """The document's sections as they stand, in order: what a version freezes."""
+    spec = DOCUMENTS[document.kind]
+    # unscoped(by-id): the document's own sections
+    sections = Section.objects.unscoped().filter(document=document).order_by("position")
+    frozen = []
+    for section in sections:
+        section_spec = spec.section(section.key)
+        entry = {
+            "key": section.key,
+            "title": section_spec.title if section_spec else section.key,
+            "body": section.body,
+            "body_html": section.body_html,
+            "fields": section.fields,
+            "version": section.version,
+        }
+        if section_spec and section_spec.computed == "parties":
+            entry["parties"] = _parties_snapshot(document.relationship)
+        frozen.append(entry)
+    return frozen
+
+
+def _parties_snapshot(relationship: Relationship | None) -> list[dict]:
+    """The parties and their SERs as the version states them. Not for an ecosystem: who its
+    members are may be closed to its members, and the version is read by all of them."""
+    if relationship is None or relationship.is_ecosystem:
+        return []
+    parties = (
+        Party.objects.unscoped()  # unscoped(by-id): the relationship's active parties
+        .filter(relationship=relationship, status=PartyStatus.ACTIVE)
+        .select_related("organization", "ser__user")
+        .order_by("id")
+    )
+    return [
+        {
+            "organization": party.organization.name,
+            "role": party.get_role_display(),
+            "ser": str(party.ser.user) if party.ser else "",
+        }
+        for party in parties
+    ]
+
+
+def content_hash(title: str, sections: list[dict]) -> str:
+    canonical = json.dumps(
+        {"title": title, "sections": sections},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- requesting the issue --------------------------------------------------------------------
+
+
+def _lock(relationship: Relationship) -> Relationship:
+    # unscoped(lock): the relationship, under the lock (ledger appends are one at a time)
+    return Relationship.objects.unscoped().select_for_update().get(pk=relationship.pk)
+
+
+def _own_party(relationship: Relationship, organization_id: int) -> Party | None:
+    return (
+        Party.objects.unscoped()  # unscoped(by-id): the organization's own seat
+        .filter(relationship=relationship, organization_id=organization_id)
+        .filter(status=PartyStatus.ACTIVE)
+        .select_related("organization", "ser")
+        .first()
+    )
+
+
+def version_requester_check(*, document: Document, requested_by: Membership) -> bool:
+    """Who may ask for a document's issue; returns whether the requester may also approve it
+    (the SME profile's owner who is the party's own SER, recorded as such)."""
+    if document.relationship is None:
+        raise Conflict(
+            "The corporate RMP is issued by the SER of the organization's management system, "
+            "which CBRMS does not hold yet; keep it as a draft for now.",
+            code="not_issuable_yet",
+        )
+    relationship = document.relationship
+    party = _own_party(relationship, requested_by.organization_id)
+    if party is None:
+        raise PermissionRefused("Only an active party of the relationship asks for an issue.")
+    if document.visibility == Visibility.JOINT and relationship.is_ecosystem and not party.is_lead:
+        raise PermissionRefused(
+            "In an ecosystem the orchestrator asks for the issue of joint documents.",
+            code="not_lead",
+        )
+    if requested_by.role in (Role.ADMIN, Role.RELATIONSHIP_MANAGER):
+        return False
+    if (
+        requested_by.role == Role.EXECUTIVE
+        and relationship.framework_profile == FrameworkProfile.SME
+        and party.ser_id == requested_by.pk
+    ):
+        return True
+    raise PermissionRefused(
+        "A relationship manager or an administrator asks for an issue (or, in the SME profile, "
+        "the party's own SER).",
+        code="cannot_request_issue",
+    )
+
+
+def version_approval_rule(document: Document) -> ApprovalRule:
+    """Joint documents: the SER of every active party (an ecosystem's quorum rule applies).
+    An organization's own document: its own SER."""
+    relationship = document.relationship
+    if document.visibility == Visibility.JOINT:
+        return approval_rule(relationship=relationship, from_stage=Stage.WORKING_TOGETHER)
+    party = _own_party(relationship, document.organization_id)
+    if party is None or party.ser_id is None:
+        raise ValidationFailed(
+            f"{document.organization.name} must name its SER for this relationship first.",
+            code="ser_missing",
+        )
+    slot = ApproverSlot(party.organization_id, party.organization.name, party.ser, "required")
+    return ApprovalRule(slots=(slot,), quorum=0)
+
+
+@transaction.atomic
+def version_request(
+    *, document: Document, requested_by: Membership, reason: str = ""
+) -> DocumentVersion:
+    """Freeze the document as it stands and ask its SERs to issue it."""
+    relationship = _lock(document.relationship) if document.relationship_id else None
+    self_approval = version_requester_check(document=document, requested_by=requested_by)
+    relationship_ensure_open(relationship)
+    # unscoped(by-id): the document's own versions
+    versions = DocumentVersion.objects.unscoped().filter(document=document)
+    pending = versions.filter(status=VersionStatus.IN_APPROVAL).first()
+    if pending is not None:
+        raise Conflict(
+            f"Version {pending.number} is waiting for its SERs; one issue at a time.",
+            code="version_pending",
+            extra={"version": pending.number},
+        )
+    rule = version_approval_rule(document)
+    sections = document_snapshot(document)
+    digest = content_hash(document.title, sections)
+    last_issued = versions.filter(status=VersionStatus.ISSUED).order_by("-number").first()
+    if last_issued is not None and last_issued.content_hash == digest:
+        raise Conflict(
+            f"Nothing changed since version {last_issued.number} was issued.",
+            code="nothing_changed",
+        )
+    number = (versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    organization_id = (
+        requested_by.organization_id
+        if document.visibility == Visibility.JOINT
+        else document.organization_id
+    )
+    request = record_append(
+        relationship=relationship,
+        kind=RecordKind.ISSUE_REQUESTED,
+        organization_id=organization_id,
+        visibility=document.visibility,
+        from_stage=relationship.current_stage,
+        to_stage=relationship.current_stage,
+        actor=requested_by,
+        text=reason,
+        payload={
+            "document": document.pk,
+            "document_kind": document.kind,
+            "version": number,
+            "content_hash": digest,
+            "approvers": [
+                {"organization": s.organization_id, "membership": s.membership.pk, "pool": s.pool}
+                for s in rule.slots
+            ],
+            "quorum": rule.quorum,
+            "self_approval": self_approval,
+        },
+    )
+    # unscoped(create): the approvers of an issue just requested
+    GateApprover.objects.unscoped().bulk_create(
+        GateApprover(
+            gate=request,
+            relationship=relationship,
+            organization_id=slot.organization_id,
+            visibility=document.visibility,
+            membership=slot.membership,
+            pool=slot.pool,
+        )
+        for slot in rule.slots
+    )
+    # unscoped(create): the version of a document the caller resolved
+    return DocumentVersion.objects.unscoped().create(
+        document=document,
+        relationship=relationship,
+        organization_id=document.organization_id,
+        visibility=document.visibility,
+        number=number,
+        title=document.title,
+        sections=sections,
+        content_hash=digest,
+        request=request,
+        requested_by=requested_by,
+    )
+
+
+# --- deciding ----------------------------------------------------------------------------------
+
+
+def _decisions(request: DecisionRecord) -> dict[int, str]:
+    rows = (
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the request's own entries
+        .filter(gate=request, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
+        .values_list("actor_id", "kind")
+    )
+    return dict(rows)
+
+
+def version_decision_check(
+    *, version: DocumentVersion, approver: Membership, approve: bool, comment: str = ""
+) -> dict[int, str]:
+    """Refuse what ``version_decide`` would refuse; else the decisions recorded so far."""
+    if version.status != VersionStatus.IN_APPROVAL:
+        raise Conflict(f"Version {version.number} has been decided already.", code="version_closed")
+    request = version.request
+    # unscoped(by-id): the request's own approvers
+    if not GateApprover.objects.unscoped().filter(gate=request, membership=approver).exists():
+        raise PermissionRefused(
+            "You are not one of the SERs this version waits for.", code="not_an_approver"
+        )
+    decisions = _decisions(request)
+    if approver.pk in decisions:
+        raise Conflict("You have already decided on this version.", code="already_decided")
+    if approver.pk == request.actor_id and not request.payload.get("self_approval"):
+        raise PermissionRefused("You cannot approve the issue you asked for.", code="self_approval")
+    if not approve and not comment.strip():
+        raise ValidationFailed(
+            "Say why you reject this version.", fields={"comment": ["Required for a rejection."]}
+        )
+    return decisions
+
+
+@transaction.atomic
+def version_decide(
+    *, version: DocumentVersion, approver: Membership, approve: bool, comment: str = ""
+) -> DocumentVersion:
+    """One SER's decision; the last approval needed issues the version, a rejection that
+    leaves it unable to pass rejects it. Each step is a ledger entry."""
+    relationship = _lock(version.relationship)
+    # unscoped(lock): re-read under the lock
+    version = DocumentVersion.objects.unscoped().select_related("request").get(pk=version.pk)
+    decisions = version_decision_check(
+        version=version, approver=approver, approve=approve, comment=comment
+    )
+    request = version.request
+    self_approved = approver.pk == request.actor_id
+    entry = record_append(
+        relationship=relationship,
+        kind=RecordKind.APPROVED if approve else RecordKind.REJECTED,
+        gate=request,
+        organization_id=approver.organization_id
+        if request.visibility == Visibility.JOINT
+        else request.organization_id,
+        visibility=request.visibility,
+        from_stage=request.from_stage,
+        to_stage=request.to_stage,
+        actor=approver,
+        text=comment,
+        payload={"self_approved": True} if self_approved else {},
+    )
+    decisions[approver.pk] = entry.kind
+    outcome = None
+    if not approve and gate_is_defeated(request, decisions):
+        outcome, version.status = RecordKind.VERSION_REJECTED, VersionStatus.REJECTED
+    elif approve and gate_is_satisfied(request, decisions):
+        outcome, version.status = RecordKind.VERSION_ISSUED, VersionStatus.ISSUED
+    if outcome is not None:
+        record_append(
+            relationship=relationship,
+            kind=outcome,
+            gate=request,
+            organization_id=request.organization_id,
+            visibility=request.visibility,
+            from_stage=request.from_stage,
+            to_stage=request.to_stage,
+            actor=approver,
+            payload={"version": version.number, "content_hash": version.content_hash},
+        )
+        version.decided_at = timezone.now()
+        version.save(update_fields=["status", "decided_at"])
+    return version
+
+
+# --- comparing -------------------------------------------------------------------------------
+
+
+@dataclass
+class SectionDiff:
+    key: str
+    title: str
+    change: str  # unchanged, changed, added, removed
+    lines: list[dict] = field(default_factory=list)  # {"op": equal|insert|delete, "text"}
+    fields: list[dict] = field(default_factory=list)  # {"key", "before", "after"}
+
+
+def sections_compare(before: list[dict], after: list[dict]) -> list[SectionDiff]:
+    """Section by section, in the later order: what changed in the text (line by line) and in
+    the structured fields."""
+    old = {s["key"]: s for s in before}
+    new = {s["key"]: s for s in after}
+    keys = [s["key"] for s in after] + [k for k in old if k not in new]
+    diffs = []
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        title = (b or a)["title"]
+        if a is None or b is None:
+            side = b or a
+            op = "insert" if a is None else "delete"
+            lines = [{"op": op, "text": line} for line in side["body"].splitlines()]
+            diffs.append(SectionDiff(key, title, "added" if a is None else "removed", lines))
+            continue
+        lines = _line_diff(a["body"], b["body"])
+        changed_fields = [
+            {"key": name, "before": a["fields"].get(name), "after": b["fields"].get(name)}
+            for name in sorted(set(a["fields"]) | set(b["fields"]))
+            if a["fields"].get(name) != b["fields"].get(name)
+        ]
+        if a.get("parties") != b.get("parties"):
+            changed_fields.append(
+                {"key": "parties", "before": a.get("parties"), "after": b.get("parties")}
+            )
+        changed = any(line["op"] != "equal" for line in lines) or bool(changed_fields)
+        diffs.append(
+            SectionDiff(key, title, "changed" if changed else "unchanged", lines, changed_fields)
+        )
+    return diffs
+
+
+def _line_diff(before: str, after: str) -> list[dict]:
+    a, b = before.splitlines(), after.splitlines()
+    lines = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            lines += [{"op": "equal", "text": line} for line in a[i1:i2]]
+            continue
+        lines += [{"op": "delete", "text": line} for line in a[i1:i2]]
+        lines += [{"op": "insert", "text": line} for line in b[j1:j2]]
+    return lines
