@@ -24,6 +24,10 @@ class DemoDocument:
     relationship: tuple[str, str] | None
     sections: dict[str, DemoSection]
     shared: bool = False  # an exit strategy the lead shares with the partners
+    #: Issue the sections above as version 1 (every SER approves), then write these on the
+    #: draft: the demo has an issued version and a draft with changes.
+    issue: bool = False
+    after_issue: dict[str, DemoSection] | None = None
 
 
 _TEAM = [
@@ -108,6 +112,15 @@ DOCUMENTS = (
                 },
             ),
         },
+        issue=True,
+        after_issue={
+            "objectives": DemoSection(
+                "contoso",
+                "- On-time-in-full deliveries at 97% from month four\n"
+                "- Chilled capacity ready before the summer peak\n"
+                "- One shared forecast, refreshed **twice a week** from September",
+            ),
+        },
     ),
     DemoDocument(
         DocumentKind.EXIT_STRATEGY,
@@ -145,6 +158,7 @@ DOCUMENTS = (
             ),
         },
         shared=True,
+        issue=True,
     ),
     DemoDocument(
         DocumentKind.INTERNAL_RMP,

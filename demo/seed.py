@@ -36,7 +36,8 @@ from demo.lifecycle import (
     stages_pass,
 )
 from demo.story import NORTHWIND_CONTOSO, Story
-from lifecycle.models import Document, RecordKind, Section
+from lifecycle.models import Document, GateApprover, RecordKind, Section
+from lifecycle.services.document_versions import version_decide, version_request
 from lifecycle.services.documents import document_create, document_share, section_save
 from relationships.models import (
     Membership,
@@ -584,17 +585,42 @@ def _ensure_document(demo: DemoDocument, state: _State, result: DemoSeedResult) 
         if demo.shared:
             document_share(document=document, organization=owner.organization)
     for key, content in demo.sections.items():
-        writer = _member(content.by, "manager")
-        with _acting_for(state, content.by):
-            section = Section.objects.select_related("document__relationship").get(
-                document=document, key=key
-            )
-            section_save(
-                section=section,
-                membership=writer,
-                expected_version=section.version,
-                body=content.body,
-                fields=content.fields,
-            )
+        _write_section(document, key, content, state)
+    if demo.issue:
+        _issue(document, owner, state)
+    for key, content in (demo.after_issue or {}).items():
+        _write_section(document, key, content, state)
     state.documents.add(state.document_key(demo))
     result.created["documents"] += 1
+
+
+def _issue(document: Document, requester: Membership, state: _State) -> None:
+    """Version 1, approved by every SER it waits for, as they would in the product."""
+    with _acting_for(state, requester.organization.slug):
+        version = version_request(
+            document=document,
+            requested_by=requester,
+            reason="Agreed at the joint management team meeting.",
+        )
+    approvers = GateApprover.objects.unscoped().filter(  # unscoped(system): demo data
+        gate=version.request
+    )
+    for approver in approvers.select_related("membership__organization"):
+        membership = approver.membership
+        with acting_as(membership.organization, user=membership.user, membership=membership):
+            version_decide(version=version, approver=membership, approve=True, comment="Approved.")
+
+
+def _write_section(document: Document, key: str, content, state: _State) -> None:
+    writer = _member(content.by, "manager")
+    with _acting_for(state, content.by):
+        section = Section.objects.select_related("document__relationship").get(
+            document=document, key=key
+        )
+        section_save(
+            section=section,
+            membership=writer,
+            expected_version=section.version,
+            body=content.body,
+            fields=content.fields,
+        )

@@ -12,10 +12,13 @@ from django.test import RequestFactory
 from cbrms.tenancy.context import acting_as
 from lifecycle.models import (
     DecisionRecord,
+    Document,
+    DocumentVersion,
     Evidence,
     RecordKind,
     Requirement,
     RequirementStatus,
+    Section,
     StageState,
 )
 from lifecycle.selectors.gates import stage_overview
@@ -166,7 +169,42 @@ class TestSeedDemo:
         assert {g.visibility for g in gates} == {Visibility.INTERNAL}
         verification = chain_verify(relationship_id=relationship.pk)
         assert verification.verified, verification
-        assert verification.records == 4 * 3  # request, approval, outcome
+        records = {chain.chain: chain.records for chain in verification.chains}
+        northwind = organization("northwind")
+        assert records[f"internal:{northwind.pk}"] == 4 * 3  # request, approval, outcome
+        # The joint chain holds the issues of the joint RMP and the exit strategy: each a
+        # request, both SERs' approvals and the outcome.
+        assert records["joint"] == 2 * 4
+
+    def test_the_partnership_s_documents_are_issued_and_its_plans_kept_apart(self, seeded):
+        relationship = partnership()
+        documents = {
+            (d.organization.slug, d.kind): d
+            for d in Document.objects.unscoped().select_related("organization")
+        }
+        assert set(documents) >= {
+            ("northwind", "joint_rmp"),
+            ("northwind", "exit_strategy"),
+            ("northwind", "internal_rmp"),
+            ("contoso", "internal_rmp"),
+            ("northwind", "corporate_rmp"),
+        }
+        joint = documents[("northwind", "joint_rmp")]
+        [issued] = DocumentVersion.objects.unscoped().filter(document=joint)
+        assert (issued.number, issued.status) == (1, "issued")
+        # The draft changed since: the objectives no longer read as issued.
+        objectives = Section.objects.unscoped().get(document=joint, key="objectives")
+        frozen = next(s for s in issued.sections if s["key"] == "objectives")
+        assert objectives.body != frozen["body"]
+        exit_strategy = documents[("northwind", "exit_strategy")]
+        assert exit_strategy.visibility == "joint"
+        assert DocumentVersion.objects.unscoped().get(document=exit_strategy).status == "issued"
+        with acting_as(organization("contoso")):
+            seen = set(
+                Document.objects.filter(relationship=relationship).values_list("pk", flat=True)
+            )
+        assert documents[("northwind", "internal_rmp")].pk not in seen
+        assert documents[("contoso", "internal_rmp")].pk in seen
 
     def test_every_requirement_of_stages_1_to_4_is_met_with_evidence_on_both_sides(self, seeded):
         relationship = partnership()
