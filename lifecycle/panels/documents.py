@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from cbrms.errors import ApplicationError
-from lifecycle.models import Document, DocumentVersion, Section, VersionStatus
+from lifecycle.models import Document, DocumentVersion, RecordKind, Section, VersionStatus
 from lifecycle.sections import DOCUMENTS, DocumentKind, FieldSpec, SectionSpec
 from lifecycle.selectors.documents import (
     document_parties,
@@ -146,11 +146,19 @@ def versions_panel_context(request: HttpRequest, document: Document) -> dict:
             awaits_me = True
         except ApplicationError:
             pass
+    decisions = version_decisions(pending) if pending else []
+    decided = {
+        entry.actor_id: entry
+        for entry in decisions
+        if entry.kind in (RecordKind.APPROVED, RecordKind.REJECTED)
+    }
     return {
         "versions": versions,
         "pending_version": pending,
-        "pending_decisions": version_decisions(pending) if pending else [],
-        "pending_approvers": version_approvers(pending) if pending else [],
+        "pending_approvers": [
+            (approver, decided.get(approver.membership_id))
+            for approver in (version_approvers(pending) if pending else [])
+        ],
         "may_request_issue": may_request,
         "version_awaits_me": awaits_me,
         "issuable": document.relationship_id is not None,

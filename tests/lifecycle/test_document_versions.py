@@ -253,7 +253,12 @@ def test_issuing_in_the_browser(world, lead, partner, joint_rmp):
     assert f"{joint_rmp.title}, version 1" in approvals
     assert "Approve version 1" in ser.get(page_url).text
     decide_url = reverse("document-version-decide", args=[world.own.slug, joint_rmp.pk, 1])
-    ser.post(decide_url, {"decision": "approve"})
+    ser.post(decide_url, {"decision": "approve", "comment": "Looks right."})
+    waiting = client_for(partner.ser).get(
+        reverse("document-page", args=[world.partner.slug, joint_rmp.pk])
+    ).text
+    assert f"{lead.ser.user} ({world.own.name}):\n            approved: “Looks right.”" in waiting
+    assert f"{partner.ser.user} ({world.partner.name}):\n            waiting" in waiting
     partner_ser = client_for(partner.ser)
     done = partner_ser.post(
         reverse("document-version-decide", args=[world.partner.slug, joint_rmp.pk, 1]),
