@@ -21,6 +21,7 @@ from lifecycle.services.document_versions import (
     document_snapshot,
     sections_compare,
     version_decide,
+    version_decision_check,
     version_request,
 )
 from lifecycle.services.documents import (
@@ -105,12 +106,17 @@ def document_start(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_GET
 @capability_required(Capability.DOCUMENTS_VIEW)
 def document_page(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    document = _document(pk)
+    return _document_page(request, _document(pk))
+
+
+def _document_page(request: HttpRequest, document: Document, **decision) -> HttpResponse:
+    """The document's page; ``decision`` is a SER's decision being confirmed or changed."""
     context = {
         "document": document,
         "sections": section_views(request, document),
         "may_edit": can(request, Capability.DOCUMENTS_EDIT),
         **versions_panel_context(request, document),
+        **decision,
     }
     return render(request, "lifecycle/documents/page.html", context)
 
@@ -224,13 +230,21 @@ def version_decide_view(request: HttpRequest, org_slug: str, pk: int, number: in
         number=number,
     )
     approve = request.POST.get("decision") == "approve"
+    comment = request.POST.get("comment", "").strip()[:5000]
+    decision = {"version": version, "approver": request.membership, "approve": approve}
     try:
-        version = version_decide(
-            version=version,
-            approver=request.membership,
-            approve=approve,
-            comment=request.POST.get("comment", "").strip()[:5000],
-        )
+        if request.POST.get("change"):
+            return _document_page(request, document, decision_comment=comment)
+        if not request.POST.get("confirmed"):
+            # Shown back first, as a gate decision is: it cannot be taken back (ADR-16).
+            version_decision_check(**decision, comment=comment)
+            return _document_page(
+                request,
+                document,
+                confirming={"approve": approve, "decision": request.POST.get("decision")},
+                decision_comment=comment,
+            )
+        version = version_decide(**decision, comment=comment)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

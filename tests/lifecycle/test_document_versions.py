@@ -253,16 +253,30 @@ def test_issuing_in_the_browser(world, lead, partner, joint_rmp):
     assert f"{joint_rmp.title}, version 1" in approvals
     assert "Approve version 1" in ser.get(page_url).text
     decide_url = reverse("document-version-decide", args=[world.own.slug, joint_rmp.pk, 1])
-    ser.post(decide_url, {"decision": "approve", "comment": "Looks right."})
-    waiting = client_for(partner.ser).get(
-        reverse("document-page", args=[world.partner.slug, joint_rmp.pk])
-    ).text
+    # Shown back first: nothing is recorded until the SER confirms.
+    asked = ser.post(decide_url, {"decision": "approve", "comment": "Looks right."})
+    assert "Approve version 1?" in asked.text
+    assert "Confirm approval" in asked.text
+    assert not DecisionRecord.objects.unscoped().filter(kind=RecordKind.APPROVED).exists()
+    changed = ser.post(
+        decide_url, {"decision": "approve", "comment": "Looks right.", "change": "1"}
+    )
+    assert "Approve version 1?" not in changed.text
+    assert ">Looks right.</textarea>" in changed.text
+    refused = ser.post(decide_url, {"decision": "reject", "comment": ""}, follow=True)
+    assert "Say why you reject this version." in refused.text
+    ser.post(decide_url, {"decision": "approve", "comment": "Looks right.", "confirmed": "1"})
+    waiting = (
+        client_for(partner.ser)
+        .get(reverse("document-page", args=[world.partner.slug, joint_rmp.pk]))
+        .text
+    )
     assert f"{lead.ser.user} ({world.own.name}):\n            approved: “Looks right.”" in waiting
     assert f"{partner.ser.user} ({world.partner.name}):\n            waiting" in waiting
     partner_ser = client_for(partner.ser)
     done = partner_ser.post(
         reverse("document-version-decide", args=[world.partner.slug, joint_rmp.pk, 1]),
-        {"decision": "approve"},
+        {"decision": "approve", "confirmed": "1"},
         follow=True,
     )
     assert "Version 1 is issued." in done.text
