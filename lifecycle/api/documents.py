@@ -34,6 +34,7 @@ from lifecycle.selectors.documents import (
     editors_by_section,
     version_approvers,
     version_decisions,
+    with_version_details,
 )
 from lifecycle.services.document_versions import (
     document_snapshot,
@@ -657,8 +658,8 @@ class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMix
     }
 
     def narrow_queryset(self, queryset):
-        return queryset.select_related(
-            "request", "requested_by__user", "requested_by__organization"
+        return with_version_details(queryset).select_related(
+            "requested_by__user", "requested_by__organization"
         )
 
     def create_object(self, serializer):

@@ -16,6 +16,7 @@ from lifecycle.selectors.documents import (
     editors_by_section,
     version_approvers,
     version_decisions,
+    with_version_details,
 )
 from lifecycle.services.document_versions import version_decision_check, version_requester_check
 from lifecycle.services.documents import document_start_check
@@ -125,8 +126,8 @@ def versions_panel_context(request: HttpRequest, document: Document) -> dict:
     """The document's versions, newest first, and what the member may do about them: ask for
     an issue (asking the service's own check), or decide the version that waits for them."""
     versions = list(
-        DocumentVersion.objects.filter(document=document)
-        .select_related("request", "requested_by__user", "requested_by__organization")
+        with_version_details(DocumentVersion.objects.filter(document=document))
+        .select_related("requested_by__user", "requested_by__organization")
         .order_by("-number")
     )
     pending = next((v for v in versions if v.status == VersionStatus.IN_APPROVAL), None)

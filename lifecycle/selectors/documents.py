@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from lifecycle.models import (
@@ -64,18 +64,32 @@ def waiting_versions(*, membership: Membership):
     )
 
 
+def with_version_details(queryset):
+    """Versions with their decisions and approvers (scoped), two queries for any number."""
+    entries = DecisionRecord.objects.select_related(
+        "actor__user", "actor__organization", "organization"
+    ).order_by("id")
+    approvers = GateApprover.objects.select_related(
+        "membership__user", "membership__organization", "organization"
+    ).order_by("id")
+    return queryset.select_related("request").prefetch_related(
+        Prefetch("request__entries", queryset=entries, to_attr="visible_entries"),
+        Prefetch("request__approvers", queryset=approvers, to_attr="visible_approvers"),
+    )
+
+
 def version_decisions(version: DocumentVersion) -> list[DecisionRecord]:
     """The approvals, rejections and outcome of a version, as the reader may see them."""
-    return list(
-        DecisionRecord.objects.filter(gate_id=version.request_id)
-        .select_related("actor__user", "actor__organization", "organization")
-        .order_by("id")
-    )
+    return _request_details(version, "visible_entries")
 
 
 def version_approvers(version: DocumentVersion) -> list[GateApprover]:
-    return list(
-        GateApprover.objects.filter(gate_id=version.request_id)
-        .select_related("membership__user", "organization")
-        .order_by("id")
-    )
+    return _request_details(version, "visible_approvers")
+
+
+def _request_details(version: DocumentVersion, attribute: str) -> list:
+    """The prefetched rows (``with_version_details``), loaded now for a version read without."""
+    if not hasattr(version.request, attribute):
+        [loaded] = with_version_details(DocumentVersion.objects.filter(pk=version.pk))
+        version.request = loaded.request
+    return getattr(version.request, attribute)

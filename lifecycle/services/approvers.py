@@ -5,8 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cbrms.errors import ValidationFailed
-from lifecycle.models import ApproverPool, RelationshipFramework, Stage
-from relationships.models import Membership, Party, PartyRole, PartyStatus, Relationship
+from lifecycle.models import (
+    ApproverPool,
+    DecisionRecord,
+    GateApprover,
+    RecordKind,
+    RelationshipFramework,
+    Stage,
+)
+from relationships.models import (
+    FrameworkProfile,
+    Membership,
+    Party,
+    PartyRole,
+    PartyStatus,
+    Relationship,
+    Role,
+)
 
 
 @dataclass(frozen=True)
@@ -81,3 +96,77 @@ def approval_rule(*, relationship: Relationship, from_stage: int) -> ApprovalRul
             code="quorum_unreachable",
         )
     return ApprovalRule(tuple(slots), quorum)
+
+
+# --- the machinery every request for the SERs' decision shares (gates, document issues) ------
+
+
+def active_party(relationship: Relationship, organization_id: int) -> Party | None:
+    """The organization's active seat in ``relationship`` (with its SER), if it has one."""
+    return (
+        Party.objects.unscoped()  # unscoped(by-id): the organization's own seat
+        .filter(
+            relationship=relationship, organization_id=organization_id, status=PartyStatus.ACTIVE
+        )
+        .select_related("organization", "ser")
+        .first()
+    )
+
+
+def requester_role(*, relationship: Relationship, party: Party, requested_by: Membership) -> str:
+    """How ``requested_by`` may ask the SERs for a decision: ``"manager"`` (an admin or a
+    relationship manager), ``"own_ser"`` (ISO 44003: in the SME profile the party's own SER
+    may ask, and then approve, recorded as such), or ``""`` (not at all)."""
+    if requested_by.role in (Role.ADMIN, Role.RELATIONSHIP_MANAGER):
+        return "manager"
+    if (
+        requested_by.role == Role.EXECUTIVE
+        and relationship.framework_profile == FrameworkProfile.SME
+        and party.ser_id == requested_by.pk
+    ):
+        return "own_ser"
+    return ""
+
+
+def approvers_payload(rule: ApprovalRule) -> dict:
+    """What a request writes down of its approvers, in its ledger entry's payload."""
+    return {
+        "approvers": [
+            {"organization": s.organization_id, "membership": s.membership.pk, "pool": s.pool}
+            for s in rule.slots
+        ],
+        "quorum": rule.quorum,
+    }
+
+
+def approvers_record(
+    *, request: DecisionRecord, relationship: Relationship, visibility: str, rule: ApprovalRule
+) -> None:
+    """The approvers of a request just appended to the ledger, one row each."""
+    # unscoped(create): the approvers of a request just recorded
+    GateApprover.objects.unscoped().bulk_create(
+        GateApprover(
+            gate=request,
+            relationship=relationship,
+            organization_id=slot.organization_id,
+            visibility=visibility,
+            membership=slot.membership,
+            pool=slot.pool,
+        )
+        for slot in rule.slots
+    )
+
+
+def recorded_decisions(request: DecisionRecord) -> dict[int, str]:
+    """{approver membership id: approved|rejected} for the entries recorded so far."""
+    rows = (
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the request's own entries
+        .filter(gate=request, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
+        .values_list("actor_id", "kind")
+    )
+    return dict(rows)
+
+
+def is_approver(request: DecisionRecord, membership: Membership) -> bool:
+    # unscoped(by-id): the request's own approvers
+    return GateApprover.objects.unscoped().filter(gate=request, membership=membership).exists()

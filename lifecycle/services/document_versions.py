@@ -15,26 +15,33 @@ from django.utils import timezone
 
 from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
 from lifecycle.models import (
-    DecisionRecord,
+    ApproverPool,
     Document,
     DocumentVersion,
-    GateApprover,
     RecordKind,
     Section,
     Stage,
     VersionStatus,
 )
 from lifecycle.sections import DOCUMENTS
-from lifecycle.services.approvers import ApprovalRule, ApproverSlot, approval_rule
+from lifecycle.services.approvers import (
+    ApprovalRule,
+    ApproverSlot,
+    active_party,
+    approval_rule,
+    approvers_payload,
+    approvers_record,
+    is_approver,
+    recorded_decisions,
+    requester_role,
+)
 from lifecycle.services.gates import gate_is_defeated, gate_is_satisfied
-from lifecycle.services.ledger import record_append
+from lifecycle.services.ledger import record_append, relationship_lock
 from relationships.models import (
-    FrameworkProfile,
     Membership,
     Party,
     PartyStatus,
     Relationship,
-    Role,
     Visibility,
 )
 from relationships.services.relationships import relationship_ensure_open
@@ -98,21 +105,6 @@ def content_hash(title: str, sections: list[dict]) -> str:
 # --- requesting the issue --------------------------------------------------------------------
 
 
-def _lock(relationship: Relationship) -> Relationship:
-    # unscoped(lock): the relationship, under the lock (ledger appends are one at a time)
-    return Relationship.objects.unscoped().select_for_update().get(pk=relationship.pk)
-
-
-def _own_party(relationship: Relationship, organization_id: int) -> Party | None:
-    return (
-        Party.objects.unscoped()  # unscoped(by-id): the organization's own seat
-        .filter(relationship=relationship, organization_id=organization_id)
-        .filter(status=PartyStatus.ACTIVE)
-        .select_related("organization", "ser")
-        .first()
-    )
-
-
 def version_requester_check(*, document: Document, requested_by: Membership) -> bool:
     """Who may ask for a document's issue; returns whether the requester may also approve it
     (the SME profile's owner who is the party's own SER, recorded as such)."""
@@ -123,7 +115,7 @@ def version_requester_check(*, document: Document, requested_by: Membership) -> 
             code="not_issuable_yet",
         )
     relationship = document.relationship
-    party = _own_party(relationship, requested_by.organization_id)
+    party = active_party(relationship, requested_by.organization_id)
     if party is None:
         raise PermissionRefused("Only an active party of the relationship asks for an issue.")
     if document.visibility == Visibility.JOINT and relationship.is_ecosystem and not party.is_lead:
@@ -131,14 +123,9 @@ def version_requester_check(*, document: Document, requested_by: Membership) -> 
             "In an ecosystem the orchestrator asks for the issue of joint documents.",
             code="not_lead",
         )
-    if requested_by.role in (Role.ADMIN, Role.RELATIONSHIP_MANAGER):
-        return False
-    if (
-        requested_by.role == Role.EXECUTIVE
-        and relationship.framework_profile == FrameworkProfile.SME
-        and party.ser_id == requested_by.pk
-    ):
-        return True
+    role = requester_role(relationship=relationship, party=party, requested_by=requested_by)
+    if role:
+        return role == "own_ser"
     raise PermissionRefused(
         "A relationship manager or an administrator asks for an issue (or, in the SME profile, "
         "the party's own SER).",
@@ -152,13 +139,15 @@ def version_approval_rule(document: Document) -> ApprovalRule:
     relationship = document.relationship
     if document.visibility == Visibility.JOINT:
         return approval_rule(relationship=relationship, from_stage=Stage.WORKING_TOGETHER)
-    party = _own_party(relationship, document.organization_id)
+    party = active_party(relationship, document.organization_id)
     if party is None or party.ser_id is None:
         raise ValidationFailed(
             f"{document.organization.name} must name its SER for this relationship first.",
             code="ser_missing",
         )
-    slot = ApproverSlot(party.organization_id, party.organization.name, party.ser, "required")
+    slot = ApproverSlot(
+        party.organization_id, party.organization.name, party.ser, ApproverPool.REQUIRED
+    )
     return ApprovalRule(slots=(slot,), quorum=0)
 
 
@@ -167,7 +156,7 @@ def version_request(
     *, document: Document, requested_by: Membership, reason: str = ""
 ) -> DocumentVersion:
     """Freeze the document as it stands and ask its SERs to issue it."""
-    relationship = _lock(document.relationship) if document.relationship_id else None
+    relationship = relationship_lock(document.relationship) if document.relationship_id else None
     self_approval = version_requester_check(document=document, requested_by=requested_by)
     relationship_ensure_open(relationship)
     # unscoped(by-id): the document's own versions
@@ -208,25 +197,12 @@ def version_request(
             "document_kind": document.kind,
             "version": number,
             "content_hash": digest,
-            "approvers": [
-                {"organization": s.organization_id, "membership": s.membership.pk, "pool": s.pool}
-                for s in rule.slots
-            ],
-            "quorum": rule.quorum,
+            **approvers_payload(rule),
             "self_approval": self_approval,
         },
     )
-    # unscoped(create): the approvers of an issue just requested
-    GateApprover.objects.unscoped().bulk_create(
-        GateApprover(
-            gate=request,
-            relationship=relationship,
-            organization_id=slot.organization_id,
-            visibility=document.visibility,
-            membership=slot.membership,
-            pool=slot.pool,
-        )
-        for slot in rule.slots
+    approvers_record(
+        request=request, relationship=relationship, visibility=document.visibility, rule=rule
     )
     # unscoped(create): the version of a document the caller resolved
     return DocumentVersion.objects.unscoped().create(
@@ -246,15 +222,6 @@ def version_request(
 # --- deciding ----------------------------------------------------------------------------------
 
 
-def _decisions(request: DecisionRecord) -> dict[int, str]:
-    rows = (
-        DecisionRecord.objects.unscoped()  # unscoped(by-id): the request's own entries
-        .filter(gate=request, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
-        .values_list("actor_id", "kind")
-    )
-    return dict(rows)
-
-
 def version_decision_check(
     *, version: DocumentVersion, approver: Membership, approve: bool, comment: str = ""
 ) -> dict[int, str]:
@@ -262,12 +229,11 @@ def version_decision_check(
     if version.status != VersionStatus.IN_APPROVAL:
         raise Conflict(f"Version {version.number} has been decided already.", code="version_closed")
     request = version.request
-    # unscoped(by-id): the request's own approvers
-    if not GateApprover.objects.unscoped().filter(gate=request, membership=approver).exists():
+    if not is_approver(request, approver):
         raise PermissionRefused(
             "You are not one of the SERs this version waits for.", code="not_an_approver"
         )
-    decisions = _decisions(request)
+    decisions = recorded_decisions(request)
     if approver.pk in decisions:
         raise Conflict("You have already decided on this version.", code="already_decided")
     if approver.pk == request.actor_id and not request.payload.get("self_approval"):
@@ -285,7 +251,7 @@ def version_decide(
 ) -> DocumentVersion:
     """One SER's decision; the last approval needed issues the version, a rejection that
     leaves it unable to pass rejects it. Each step is a ledger entry."""
-    relationship = _lock(version.relationship)
+    relationship = relationship_lock(version.relationship)
     # unscoped(lock): re-read under the lock
     version = DocumentVersion.objects.unscoped().select_related("request").get(pk=version.pk)
     decisions = version_decision_check(

@@ -21,31 +21,29 @@ from lifecycle.models import (
     DecisionRecord,
     Evidence,
     EvidenceStatus,
-    GateApprover,
     GateKind,
     RecordKind,
     Requirement,
     Stage,
 )
-from lifecycle.services.approvers import approval_rule
-from lifecycle.services.ledger import record_append
+from lifecycle.services.approvers import (
+    active_party,
+    approval_rule,
+    approvers_payload,
+    approvers_record,
+    is_approver,
+    recorded_decisions,
+    requester_role,
+)
+from lifecycle.services.ledger import record_append, relationship_lock
 from lifecycle.services.requirements import gating_q, gating_requirements, settled_q
 from relationships.models import (
-    FrameworkProfile,
     Membership,
-    Party,
-    PartyStatus,
     Relationship,
     RelationshipStatus,
-    Role,
     Visibility,
 )
 from relationships.services.relationships import relationship_ensure_open
-
-
-def _lock(relationship: Relationship) -> Relationship:
-    # unscoped(lock): the relationship, under the lock
-    return Relationship.objects.unscoped().select_for_update().get(pk=relationship.pk)
 
 
 def gate_snapshots(keys: set[tuple[int, int]]) -> dict[tuple[int, int], dict[str, dict]]:
@@ -137,15 +135,7 @@ def gate_requester_check(
     *, relationship: Relationship, requested_by: Membership, stage: int
 ) -> bool:
     """Who may request; returns whether the requester is also an approver (SME self-approval)."""
-    party = (
-        Party.objects.unscoped()  # unscoped(by-id): the requester's own seat
-        .filter(
-            relationship=relationship,
-            organization_id=requested_by.organization_id,
-            status=PartyStatus.ACTIVE,
-        )
-        .first()
-    )
+    party = active_party(relationship, requested_by.organization_id)
     if party is None:
         raise PermissionRefused("Only an active party of the relationship requests its gates.")
     if (Stage.is_internal(stage) or relationship.is_ecosystem) and not party.is_lead:
@@ -154,19 +144,14 @@ def gate_requester_check(
             "ecosystem).",
             code="not_lead",
         )
-    if requested_by.role in (Role.ADMIN, Role.RELATIONSHIP_MANAGER):
-        return False
-    if (
-        requested_by.role == Role.EXECUTIVE
-        and relationship.framework_profile == FrameworkProfile.SME
-        and party.ser_id == requested_by.pk
-    ):
-        return True  # ISO 44003: the owner may be requester and SER; recorded on the gate
-    raise PermissionRefused(
-        "Gates are requested by a relationship manager or an administrator (or, in the SME "
-        "profile, by the party's own SER).",
-        code="cannot_request_gate",
-    )
+    role = requester_role(relationship=relationship, party=party, requested_by=requested_by)
+    if not role:
+        raise PermissionRefused(
+            "Gates are requested by a relationship manager or an administrator (or, in the SME "
+            "profile, by the party's own SER).",
+            code="cannot_request_gate",
+        )
+    return role == "own_ser"  # ISO 44003: the owner may be requester and SER; recorded
 
 
 @transaction.atomic
@@ -182,7 +167,7 @@ def gate_request(
 
     ``notify=False`` sends no email (demo data, imports); the ledger is the same either way.
     """
-    relationship = _lock(relationship)
+    relationship = relationship_lock(relationship)
     relationship_ensure_open(relationship)
     from_stage, to_stage = _target(relationship, kind)
     if kind != GateKind.ADVANCE and not reason.strip():
@@ -237,26 +222,11 @@ def gate_request(
         text=reason,
         payload={
             **gate_snapshots({key})[key],
-            "approvers": [
-                {"organization": s.organization_id, "membership": s.membership.pk, "pool": s.pool}
-                for s in rule.slots
-            ],
-            "quorum": rule.quorum,
+            **approvers_payload(rule),
             "self_approval": self_approval,
         },
     )
-    # unscoped(create): the approvers of a gate just recorded
-    GateApprover.objects.unscoped().bulk_create(
-        GateApprover(
-            gate=gate,
-            relationship=relationship,
-            organization_id=slot.organization_id,
-            visibility=visibility,
-            membership=slot.membership,
-            pool=slot.pool,
-        )
-        for slot in rule.slots
-    )
+    approvers_record(request=gate, relationship=relationship, visibility=visibility, rule=rule)
     if notify:
         transaction.on_commit(
             lambda: tasks.notify_gate_requested.delay(
@@ -264,16 +234,6 @@ def gate_request(
             )
         )
     return gate
-
-
-def _decisions(gate: DecisionRecord) -> dict[int, str]:
-    """{approver membership id: approved|rejected} for the entries recorded so far."""
-    rows = (
-        DecisionRecord.objects.unscoped()  # unscoped(by-id): the gate's own entries
-        .filter(gate=gate, kind__in=(RecordKind.APPROVED, RecordKind.REJECTED))
-        .values_list("actor_id", "kind")
-    )
-    return dict(rows)
 
 
 def gate_is_satisfied(gate: DecisionRecord, decisions: dict[int, str]) -> bool:
@@ -326,12 +286,11 @@ def gate_decision_check(
     # unscoped(by-id): the gate's own entries
     if DecisionRecord.objects.unscoped().filter(gate=gate, kind__in=CLOSING_KINDS).exists():
         raise Conflict("This gate has already been decided.", code="gate_closed")
-    # unscoped(by-id): the gate's own approvers
-    if not GateApprover.objects.unscoped().filter(gate=gate, membership=approver).exists():
+    if not is_approver(gate, approver):
         raise PermissionRefused(
             "You are not one of the SERs this gate waits for.", code="not_an_approver"
         )
-    decisions = _decisions(gate)
+    decisions = recorded_decisions(gate)
     if approver.pk in decisions:
         raise Conflict("You have already decided on this gate.", code="already_decided")
     if gate_is_stale(gate):
@@ -364,7 +323,7 @@ def gate_decide(
     The relationship row is locked first, so two SERs deciding at the same instant are
     recorded one after the other and the stage moves exactly once.
     """
-    relationship = _lock(gate.relationship)
+    relationship = relationship_lock(gate.relationship)
     # unscoped(lock): re-read under the lock
     gate = DecisionRecord.objects.unscoped().get(pk=gate.pk)
     decisions = gate_decision_check(gate=gate, approver=approver, approve=approve, comment=comment)

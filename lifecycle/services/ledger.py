@@ -75,6 +75,13 @@ def legacy_record_digest(*, prev_hash: str, created_at: datetime, **fields) -> s
     return _digest(prev_hash, created_at, fields, LEGACY_HASHED_FIELDS)
 
 
+def relationship_lock(relationship: Relationship) -> Relationship:
+    """The relationship's row, locked: entries of one relationship are appended (and its stage
+    moved) one at a time."""
+    # unscoped(lock): the relationship, under the lock
+    return Relationship.objects.unscoped().select_for_update().get(pk=relationship.pk)
+
+
 def record_append(
     *,
     relationship: Relationship,

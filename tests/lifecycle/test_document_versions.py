@@ -9,6 +9,7 @@ import json
 import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cbrms.tenancy.context import acting_as
@@ -283,3 +284,25 @@ def test_issuing_in_the_browser(world, lead, partner, joint_rmp):
     assert "Approve version 1" not in done.text
     # A manager cannot decide, even by posting.
     assert manager.post(decide_url, {"decision": "approve"}).status_code == 403
+
+
+def test_the_versions_list_query_count_does_not_grow_with_the_versions(
+    world, lead, partner, joint_rmp
+):
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert lead.manager_api.get(versions_url(world.own, joint_rmp)).status_code == 200
+        return len(queries)
+
+    def one_rejected_version(text: str) -> None:
+        write(joint_rmp, lead, "purpose", text)
+        number = lead.manager_api.post(versions_url(world.own, joint_rmp), {}).json()["number"]
+        partner.ser_api.post(
+            versions_url(world.partner, joint_rmp, f"{number}/reject/"), {"comment": "Not yet."}
+        )
+
+    one_rejected_version("First try.")
+    once = queries_for_list()
+    for attempt in ("Second try.", "Third try."):
+        one_rejected_version(attempt)
+    assert queries_for_list() == once
