@@ -11,15 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cbrms.errors import ApplicationError, PreconditionFailed
+from cbrms.errors import ApplicationError, PreconditionFailed, ValidationFailed
 from lifecycle.forms import SectionForm
 from lifecycle.models import Document, DocumentVersion, Section, VersionStatus
 from lifecycle.panels.documents import section_views, startable_kinds, versions_panel_context
 from lifecycle.sections import DOCUMENTS, DocumentKind
-from lifecycle.selectors.documents import editors_by_section
+from lifecycle.selectors.documents import section_editors
 from lifecycle.services.document_versions import (
-    document_snapshot,
-    sections_compare,
+    document_compare,
     version_decide,
     version_decision_check,
     version_request,
@@ -122,7 +121,7 @@ def _document_page(request: HttpRequest, document: Document, **decision) -> Http
 
 
 def _edit_page(request, document, section, form, *, current=None) -> HttpResponse:
-    editors = editors_by_section([section.pk], besides=request.membership).get(section.pk, [])
+    editors = section_editors(section, besides=request.membership)
     context = {
         "document": document,
         "section": section,
@@ -189,7 +188,7 @@ def section_editing(request: HttpRequest, org_slug: str, pk: int, key: str) -> H
         section_editing_clear(section=section, membership=request.membership)
     else:
         section_editing_mark(section=section, membership=request.membership)
-    editors = editors_by_section([section.pk], besides=request.membership).get(section.pk, [])
+    editors = section_editors(section, besides=request.membership)
     context = {"editors": editors, "section": section, "document": document}
     return render(request, "lifecycle/documents/_editors.html", context)
 
@@ -262,26 +261,19 @@ def version_decide_view(request: HttpRequest, org_slug: str, pk: int, number: in
 def version_compare_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     """Two versions, or a version and the draft, section by section."""
     document = _document(pk)
-    versions = list(DocumentVersion.objects.filter(document=document).order_by("number"))
-    numbers = {str(v.number): v for v in versions}
-    default_before = str(versions[-1].number) if versions else "draft"
-    before = request.GET.get("before", default_before)
-    after = request.GET.get("after", "draft")
-
-    def sections_of(which: str):
-        if which == "draft":
-            return document_snapshot(document)
-        version = numbers.get(which)
-        return version.sections if version else None
-
-    left, right = sections_of(before), sections_of(after)
+    try:
+        comparison = document_compare(
+            document=document, before=request.GET.get("before"), after=request.GET.get("after")
+        )
+    except ValidationFailed:
+        comparison = None
     context = {
         "document": document,
-        "versions": versions,
-        "before": before,
-        "after": after,
-        "invalid": left is None or right is None,
-        "diffs": [] if left is None or right is None else sections_compare(left, right),
+        "versions": DocumentVersion.objects.filter(document=document).order_by("number"),
+        "before": comparison.before if comparison else request.GET.get("before", ""),
+        "after": comparison.after if comparison else request.GET.get("after", ""),
+        "invalid": comparison is None,
+        "diffs": comparison.sections if comparison else [],
         "labels": {
             f.key: f.label for spec in DOCUMENTS[document.kind].sections for f in spec.fields
         }

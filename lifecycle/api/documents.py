@@ -7,6 +7,8 @@ the current section when someone saved in between.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -37,8 +39,7 @@ from lifecycle.selectors.documents import (
     with_version_details,
 )
 from lifecycle.services.document_versions import (
-    document_snapshot,
-    sections_compare,
+    document_compare,
     version_decide,
     version_request,
 )
@@ -411,37 +412,13 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMi
     )
     @action(detail=True, methods=["get"])
     def compare(self, request, *args, **kwargs):
-        document = self.get_object()
-        latest = DocumentVersion.objects.filter(document=document).order_by("-number").first()
-        before = request.query_params.get("before", str(latest.number) if latest else "draft")
-        after = request.query_params.get("after", "draft")
-        body = {
-            "before": before,
-            "after": after,
-            "sections": [
-                vars(diff)
-                for diff in sections_compare(
-                    self._sections_of(document, before, "before"),
-                    self._sections_of(document, after, "after"),
-                )
-            ],
-        }
-        return Response(CompareSerializer(body).data)
-
-    def _sections_of(self, document: Document, which: str, name: str) -> list[dict]:
-        if which == "draft":
-            return document_snapshot(document)
-        version = (
-            DocumentVersion.objects.filter(document=document, number=int(which)).first()
-            if which.isdigit()
-            else None
+        comparison = document_compare(
+            document=self.get_object(),
+            before=request.query_params.get("before"),
+            after=request.query_params.get("after"),
         )
-        if version is None:
-            raise ValidationFailed(
-                f"No version {which!r} of this document.",
-                fields={name: ["A version number of this document, or draft."]},
-            )
-        return version.sections
+        body = {**vars(comparison), "sections": [vars(diff) for diff in comparison.sections]}
+        return Response(CompareSerializer(body).data)
 
     @extend_schema(
         summary="Share the exit strategy with the partners",
@@ -517,15 +494,16 @@ class SectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSe
             "document__relationship", "updated_by__user", "updated_by__organization"
         ).order_by("position")
 
+    @cached_property
+    def editors(self) -> dict:
+        """Who else is editing the document's sections: one query for the whole document."""
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no document
+            return {}
+        sections = Section.objects.filter(document=self.get_parent("document")).values("id")
+        return editors_by_section(sections, besides=self.request.membership)
+
     def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if "editors" not in self.__dict__ and self.request is not None and self.kwargs:
-            ids = Section.objects.filter(document=self.get_parent("document")).values_list(
-                "id", flat=True
-            )
-            self.__dict__["editors"] = editors_by_section(ids, besides=self.request.membership)
-        context["editors"] = self.__dict__.get("editors", {})
-        return context
+        return {**super().get_serializer_context(), "editors": self.editors}
 
     def retrieve(self, request, *args, **kwargs):
         section = self.get_object()

@@ -23,9 +23,7 @@ def editors_by_section(section_ids, *, besides: Membership | None = None) -> dic
     """Section id -> the live "being edited" marks on it (scoped), oldest first, without
     ``besides`` (the reader's own mark). One query for any number of sections."""
     marks = (
-        SectionEditing.objects.filter(
-            section_id__in=list(section_ids), expires_at__gt=timezone.now()
-        )
+        SectionEditing.objects.filter(section_id__in=section_ids, expires_at__gt=timezone.now())
         .select_related("membership__user", "membership__organization")
         .order_by("id")
     )
@@ -35,6 +33,11 @@ def editors_by_section(section_ids, *, besides: Membership | None = None) -> dic
     for mark in marks:
         found[mark.section_id].append(mark)
     return found
+
+
+def section_editors(section, *, besides: Membership | None = None) -> list:
+    """The live marks on one section, without ``besides``."""
+    return editors_by_section([section.pk], besides=besides).get(section.pk, [])
 
 
 def document_parties(relationship: Relationship) -> list[Party]:

@@ -308,6 +308,39 @@ class SectionDiff:
     fields: list[dict] = field(default_factory=list)  # {"key", "before", "after"}
 
 
+@dataclass
+class Comparison:
+    before: str  # a version number, or "draft"
+    after: str
+    sections: list[SectionDiff]
+
+
+def document_compare(*, document: Document, before: str | None, after: str | None) -> Comparison:
+    """Two versions of ``document``, or a version and the draft (``"draft"``), section by
+    section. ``before`` defaults to the latest version (the draft when there is none),
+    ``after`` to the draft; anything else than one of its versions is refused."""
+    # unscoped(by-id): the versions of a document the caller resolved
+    versions = DocumentVersion.objects.unscoped().filter(document=document)
+    if before is None:
+        latest = versions.order_by("-number").values_list("number", flat=True).first()
+        before = "draft" if latest is None else str(latest)
+    after = after or "draft"
+
+    def sections_of(which: str, name: str) -> list[dict]:
+        if which == "draft":
+            return document_snapshot(document)
+        version = versions.filter(number=int(which)).first() if which.isdigit() else None
+        if version is None:
+            raise ValidationFailed(
+                f"No version {which!r} of this document.",
+                fields={name: ["A version number of this document, or draft."]},
+            )
+        return version.sections
+
+    diffs = sections_compare(sections_of(before, "before"), sections_of(after, "after"))
+    return Comparison(before, after, diffs)
+
+
 def sections_compare(before: list[dict], after: list[dict]) -> list[SectionDiff]:
     """Section by section, in the later order: what changed in the text (line by line) and in
     the structured fields."""
