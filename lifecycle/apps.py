@@ -38,6 +38,7 @@ def _load_catalogs_after_migrate(
     if plan and any(backwards and m.app_label == sender.label for m, backwards in plan):
         return
 
+    # Imported here: apps.py is loaded before the app registry is ready, models may not be.
     from lifecycle.models import Catalog, CatalogItem, Requirement
     from lifecycle.services.catalogs import LoadOutcome, catalogs_load
 

@@ -47,7 +47,11 @@ from relationships.notifications import password_link_lifetime
 from relationships.permissions import can, capability_required
 from relationships.roles import Capability
 from relationships.selectors import parties_with_details
-from relationships.services.relationships import relationship_create
+from relationships.services.relationships import (
+    relationship_create,
+    relationship_ensure_open,
+    require_lead,
+)
 
 RELATIONSHIPS_PER_PAGE = 25
 PARTIES_PER_PAGE = 50
@@ -238,12 +242,24 @@ def relationship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRes
     return relationship_page(request, relationship)
 
 
+def _may_invite(request: HttpRequest, relationship: Relationship) -> bool:
+    """Whether to offer the invite form: the role, then the services' own rules (only the lead
+    invites, and only into a relationship that is not closed)."""
+    if not can(request, Capability.PARTIES_MANAGE):
+        return False
+    try:
+        require_lead(relationship=relationship, organization=request.organization)
+        relationship_ensure_open(relationship)
+    except ApplicationError:
+        return False
+    return True
+
+
 def relationship_page(
     request: HttpRequest, relationship: Relationship, *, invite_form: PartyInviteForm | None = None
 ) -> HttpResponse:
     """The relationship's page; ``invite_form`` is a refused invitation, shown with its error."""
-    is_lead = relationship.lead_organization_id == request.organization.pk
-    may_invite = is_lead and not relationship.is_closed and can(request, Capability.PARTIES_MANAGE)
+    may_invite = _may_invite(request, relationship)
     parties = (
         parties_with_details(Party.objects.filter(relationship=relationship))
         .annotate(
