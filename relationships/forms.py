@@ -18,6 +18,7 @@ from relationships.models import (
     RelationshipStatus,
     RelationshipType,
     Role,
+    SizeClass,
 )
 
 
@@ -256,3 +257,125 @@ class InvitationAcceptForm(ServiceErrorsMixin, forms.Form):
 
     def clean_ser(self):
         return self._executives.get(self.cleaned_data["ser"])
+
+
+class PartnerInviteForm(ServiceErrorsMixin, forms.Form):
+    """The lead invites an organization by a person's address (``partner_invite``): for one
+    not in CBRMS yet, or whose identifier it does not know."""
+
+    email = forms.EmailField(
+        label="Their email address",
+        max_length=254,
+        help_text="A person at the organization who may commit it; the link goes there.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    organization_name = forms.CharField(label="Organization name", max_length=200)
+    message = forms.CharField(
+        label="Message (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "partner")
+        super().__init__(*args, **kwargs)
+
+
+class PartnerJoinForm(ServiceErrorsMixin, forms.Form):
+    """Set up the invited organization from the link (``partner_join``)."""
+
+    organization_name = forms.CharField(label="Organization name", max_length=200)
+    slug = forms.SlugField(
+        label="Identifier",
+        max_length=60,
+        help_text="Lower-case letters, digits and hyphens, in the addresses of your pages "
+        "(for example fabrikam). Partners use it to invite you.",
+    )
+    size_class = forms.ChoiceField(
+        label="Size",
+        choices=[("", "Choose…"), *SizeClass.choices],
+        help_text="Micro, small and medium organizations may run the ISO 44003 SME profile.",
+    )
+    country = forms.CharField(
+        label="Country", max_length=2, min_length=2, help_text="Two letters, for example GB or NL."
+    )
+    sector = forms.CharField(label="Sector (optional)", max_length=120, required=False)
+    ser_email = forms.EmailField(
+        label="Email of your SER for this relationship",
+        max_length=254,
+        help_text="Your senior executive responsible approves its stage gates and issued plans. "
+        "They are invited to join your organization as an executive, and become SER as they "
+        "accept. You join as its administrator.",
+    )
+
+    def clean_slug(self):
+        return self.cleaned_data["slug"].lower()
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].upper()
+        if not country.isalpha():
+            raise forms.ValidationError("Two letters, for example GB.")
+        return country
+
+    def service_arguments(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class PartnerAnswerForm(ServiceErrorsMixin, forms.Form):
+    """Answer an emailed invitation for an organization one belongs to
+    (``partner_invitation_accept``)."""
+
+    organization = forms.ChoiceField(label="Answer for")
+    ser = forms.ChoiceField(
+        label="Our SER for this relationship",
+        required=False,
+        help_text="An executive of the organization you answer for; you can name one later too.",
+    )
+
+    def __init__(self, *args, memberships=(), executives=(), **kwargs):
+        kwargs.setdefault("prefix", "answer")
+        super().__init__(*args, **kwargs)
+        self._organizations = {str(m.organization_id): m.organization for m in memberships}
+        self._executives = {str(m.pk): m for m in executives}
+        self.fields["organization"].choices = [
+            (pk, organization.name) for pk, organization in self._organizations.items()
+        ]
+        self.fields["ser"].choices = [("", "Name later")] + [
+            (pk, f"{m.user} ({m.organization.name})") for pk, m in self._executives.items()
+        ]
+
+    def clean_organization(self):
+        return self._organizations[self.cleaned_data["organization"]]
+
+    def clean_ser(self):
+        return self._executives.get(self.cleaned_data["ser"])
+
+
+class PartySerForm(ServiceErrorsMixin, forms.Form):
+    """Name the organization's SER on its own party (``party_set_ser``)."""
+
+    ser = forms.ChoiceField(label="Our SER")
+
+    def __init__(self, *args, executives=(), **kwargs):
+        kwargs.setdefault("prefix", "ser")
+        super().__init__(*args, **kwargs)
+        self._executives = {str(m.pk): m for m in executives}
+        self.fields["ser"].choices = [("", "Choose an executive…")] + [
+            (pk, str(m.user)) for pk, m in self._executives.items()
+        ]
+
+    def clean_ser(self):
+        return self._executives.get(self.cleaned_data["ser"])
+
+
+class JoinRequestForm(ServiceErrorsMixin, forms.Form):
+    """Ask to join an ecosystem open to requests (``join_request``)."""
+
+    message = forms.CharField(
+        label="Your message to the orchestrator",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Who you are and what you bring to the ecosystem.",
+    )

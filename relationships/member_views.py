@@ -22,8 +22,8 @@ from cbrms.errors import ApplicationError
 from cbrms.tenancy.context import acting_as
 from relationships import signin
 from relationships.forms import MemberInviteForm, MemberSignupForm
-from relationships.links import member_invitation_from_link
-from relationships.models import MemberInvitation, MemberInvitationStatus, Membership
+from relationships.links import invitation_from_link
+from relationships.models import InvitationStatus, MemberInvitation, Membership
 from relationships.permissions import can, capability_required
 from relationships.roles import Capability
 from relationships.services.members import (
@@ -57,7 +57,7 @@ def _members_page(request: HttpRequest, invite_form: MemberInviteForm | None = N
         invitations = [
             invitation
             for invitation in MemberInvitation.objects.select_related("invited_by__user")[:100]
-            if invitation.status in (MemberInvitationStatus.PENDING, MemberInvitationStatus.EXPIRED)
+            if invitation.status in (InvitationStatus.PENDING, InvitationStatus.EXPIRED)
         ]
     context = {
         "page": page,
@@ -147,7 +147,7 @@ def _answer_page(request: HttpRequest, invitation, token: str, **context) -> Htt
     context = {
         "invitation": invitation,
         "token": token,
-        "pending": invitation.status == MemberInvitationStatus.PENDING,
+        "pending": invitation.status == InvitationStatus.PENDING,
         "has_account": account is not None,
         "signed_in_as_invitee": user is not None and user.email.lower() == invitation.email,
         "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
@@ -162,7 +162,7 @@ def _answer_page(request: HttpRequest, invitation, token: str, **context) -> Htt
 def member_invitation_page(request: HttpRequest, token: str) -> HttpResponse:
     """``/invitations/<token>/``: accept (logged in as the invited address), create the account
     and accept (an address without one), or decline."""
-    invitation = member_invitation_from_link(token)
+    invitation = invitation_from_link(MemberInvitation, token, "organization", "invited_by__user")
     if invitation is None:
         return render(request, "relationships/member_invitation_invalid.html", status=404)
     if request.method == "GET":

@@ -1,4 +1,5 @@
-"""Emails to people about their place in an organization: invitations, password links."""
+"""Emails about invitations (of people to organizations, of organizations to relationships)
+and password links."""
 
 from __future__ import annotations
 
@@ -6,12 +7,21 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from cbrms.mail import absolute_url, send_once
-from relationships.links import member_invitation_link
-from relationships.models import MemberInvitation, MemberInvitationStatus
+from relationships.links import invitation_link
+from relationships.models import (
+    InvitationStatus,
+    MemberInvitation,
+    Membership,
+    PartnerInvitation,
+    Party,
+    PartyStatus,
+)
+from relationships.roles import ROLE_CAPABILITIES, Capability
 
 
 def password_link_lifetime() -> str:
@@ -36,7 +46,7 @@ def member_invited_notify(*, invitation_id: int, sent_at: str, job_id: str | Non
     if (
         invitation is None
         or invitation.sent_at.isoformat() != sent_at
-        or invitation.status != MemberInvitationStatus.PENDING
+        or invitation.status != InvitationStatus.PENDING
     ):
         return 0
     organization = invitation.organization
@@ -46,10 +56,82 @@ def member_invited_notify(*, invitation_id: int, sent_at: str, job_id: str | Non
         "organization": organization,
         "inviter": inviter,
         "role": invitation.get_role_display(),
-        "link": absolute_url(member_invitation_link(invitation)),
+        "link": absolute_url(invitation_link(invitation)),
         "expires": invitation.expires_at,
     }
     subject = f"Invitation to join {organization.name} on CBRMS"
     body = render_to_string("relationships/email/member_invited.txt", context)
     message = (subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
     return send_once({f"invitation:{invitation.pk}:{sent_at}": message}, job_id=job_id)
+
+
+def partner_invited_notify(*, invitation_id: int, sent_at: str, job_id: str | None = None) -> int:
+    """Email a partner invitation's link to the invited address (as ``member_invited_notify``:
+    nothing for a superseded, answered or revoked invitation, nothing twice)."""
+    invitation = (
+        PartnerInvitation.objects.select_related("organization", "relationship", "invited_by__user")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if (
+        invitation is None
+        or invitation.sent_at.isoformat() != sent_at
+        or invitation.status != InvitationStatus.PENDING
+    ):
+        return 0
+    context = {
+        "invitation": invitation,
+        "lead": invitation.organization,
+        "relationship": invitation.relationship,
+        "inviter": invitation.invited_by.user if invitation.invited_by else None,
+        "link": absolute_url(invitation_link(invitation)),
+        "expires": invitation.expires_at,
+    }
+    subject = f"{invitation.organization.name} invites you to a relationship on CBRMS"
+    body = render_to_string("relationships/email/partner_invited.txt", context)
+    message = (subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    return send_once({f"partner-invitation:{invitation.pk}:{sent_at}": message}, job_id=job_id)
+
+
+def party_invited_notify(*, party_id: int, notified_at: str, job_id: str | None = None) -> int:
+    """Email the people of an invited organization who may answer (one email each) that it is
+    invited. Nothing when the invitation was answered, revoked or resent since."""
+    party = (
+        Party.objects.select_related("relationship__lead_organization", "organization")
+        .filter(pk=party_id)
+        .first()
+    )
+    if (
+        party is None
+        or party.status != PartyStatus.INVITED
+        or party.notified_at is None
+        or party.notified_at.isoformat() != notified_at
+    ):
+        return 0
+    organization = party.organization
+    answerers = (
+        # unscoped(system): the invited organization's people who may answer, to tell them
+        Membership.objects.unscoped()
+        .filter(
+            organization=organization,
+            role__in=ROLE_CAPABILITIES[Capability.INVITATIONS_ANSWER],
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("id")
+    )
+    link = absolute_url(reverse("invitation-list", kwargs={"org_slug": organization.slug}))
+    subject = f"{party.relationship.lead_organization.name} invites {organization.name}"
+    messages = {}
+    for membership in answerers:
+        context = {
+            "person": membership.user,
+            "organization": organization,
+            "lead": party.relationship.lead_organization,
+            "relationship": party.relationship,
+            "link": link,
+        }
+        body = render_to_string("relationships/email/party_invited.txt", context)
+        key = f"party-invitation:{party.pk}:{notified_at}:{membership.user_id}"
+        messages[key] = (subject, body, settings.DEFAULT_FROM_EMAIL, [membership.user.email])
+    return send_once(messages, job_id=job_id)

@@ -22,6 +22,7 @@ class Capability(StrEnum):
     PARTIES_VIEW = "parties.view"
     PARTIES_MANAGE = "parties.manage"
     INVITATIONS_ANSWER = "invitations.answer"
+    ECOSYSTEMS_JOIN = "ecosystems.join"
     TOKENS_OWN = "tokens.own"
     TOKENS_MANAGE = "tokens.manage"
     AUDIT_VIEW = "audit.view"
@@ -53,6 +54,8 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.INVITATIONS_ANSWER: frozenset(
         {Role.ADMIN, Role.EXECUTIVE, Role.RELATIONSHIP_MANAGER}
     ),
+    # Asking to join an ecosystem commits the organization, as answering an invitation does.
+    Capability.ECOSYSTEMS_JOIN: frozenset({Role.ADMIN, Role.EXECUTIVE, Role.RELATIONSHIP_MANAGER}),
     Capability.TOKENS_OWN: _EVERYONE,
     Capability.TOKENS_MANAGE: frozenset({Role.ADMIN}),
     Capability.AUDIT_VIEW: frozenset({Role.ADMIN, Role.EXECUTIVE, Role.RELATIONSHIP_MANAGER}),

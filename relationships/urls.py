@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from relationships import member_views, party_views, views
+from relationships import member_views, partner_views, party_views, views
 
 organization_patterns = [
     path("", RedirectView.as_view(pattern_name="relationship-list"), name="organization-home"),
@@ -22,6 +22,53 @@ organization_patterns = [
         party_views.party_revoke_view,
         name="relationship-party-revoke",
     ),
+    path(
+        "relationships/<int:pk>/parties/<int:party_pk>/resend/",
+        party_views.party_resend_view,
+        name="relationship-party-resend",
+    ),
+    path(
+        "relationships/<int:pk>/parties/<int:party_pk>/approve/",
+        party_views.join_request_approve_view,
+        name="relationship-join-request-approve",
+    ),
+    path(
+        "relationships/<int:pk>/parties/<int:party_pk>/refuse/",
+        party_views.join_request_refuse_view,
+        name="relationship-join-request-refuse",
+    ),
+    path(
+        "relationships/<int:pk>/parties/<int:party_pk>/leave/",
+        party_views.party_leave_view,
+        name="relationship-party-leave",
+    ),
+    path(
+        "relationships/<int:pk>/parties/<int:party_pk>/ser/",
+        party_views.party_ser_view,
+        name="relationship-party-ser",
+    ),
+    path(
+        "relationships/<int:pk>/join-requests/",
+        party_views.join_requests_setting_view,
+        name="relationship-join-requests",
+    ),
+    path(
+        "relationships/<int:pk>/partner-invitations/",
+        party_views.partner_invite_view,
+        name="relationship-partner-invite",
+    ),
+    path(
+        "relationships/<int:pk>/partner-invitations/<int:invitation_pk>/resend/",
+        party_views.partner_invitation_resend_view,
+        name="relationship-partner-invitation-resend",
+    ),
+    path(
+        "relationships/<int:pk>/partner-invitations/<int:invitation_pk>/revoke/",
+        party_views.partner_invitation_revoke_view,
+        name="relationship-partner-invitation-revoke",
+    ),
+    path("ecosystems/", partner_views.ecosystem_list, name="ecosystem-list"),
+    path("ecosystems/<int:pk>/join/", partner_views.ecosystem_join, name="ecosystem-join"),
     path("invitations/", party_views.invitation_list, name="invitation-list"),
     path(
         "invitations/<int:party_pk>/accept/",
@@ -74,6 +121,9 @@ urlpatterns = [
         "password/reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path(
+        "join/<str:token>/", partner_views.partner_invitation_page, name="partner-invitation-page"
     ),
     path(
         "invitations/<str:token>/",

@@ -30,7 +30,9 @@ from relationships import hooks, signin
 from relationships.disclosure import request_disclosure
 from relationships.forms import (
     EmailAuthenticationForm,
+    PartnerInviteForm,
     PartyInviteForm,
+    PartySerForm,
     PasswordChangeForm,
     PasswordResetForm,
     RelationshipCreateForm,
@@ -38,6 +40,7 @@ from relationships.forms import (
 )
 from relationships.models import (
     Membership,
+    PartnerInvitation,
     Party,
     PartyRole,
     PartyStatus,
@@ -46,7 +49,7 @@ from relationships.models import (
 from relationships.notifications import password_link_lifetime
 from relationships.permissions import can, capability_required
 from relationships.roles import Capability
-from relationships.selectors import parties_with_details
+from relationships.selectors import executives_of, parties_with_details
 from relationships.services.relationships import (
     relationship_create,
     relationship_ensure_open,
@@ -256,10 +259,21 @@ def _may_invite(request: HttpRequest, relationship: Relationship) -> bool:
 
 
 def relationship_page(
-    request: HttpRequest, relationship: Relationship, *, invite_form: PartyInviteForm | None = None
+    request: HttpRequest,
+    relationship: Relationship,
+    *,
+    invite_form: PartyInviteForm | None = None,
+    partner_form: PartnerInviteForm | None = None,
 ) -> HttpResponse:
-    """The relationship's page; ``invite_form`` is a refused invitation, shown with its error."""
+    """The relationship's page; ``invite_form`` or ``partner_form`` is a refused invitation,
+    shown with its errors."""
     may_invite = _may_invite(request, relationship)
+    may_manage_parties = can(request, Capability.PARTIES_MANAGE)
+    own_party = (
+        Party.objects.filter(relationship=relationship, organization=request.organization)
+        .select_related("ser__user")
+        .first()
+    )
     parties = (
         parties_with_details(Party.objects.filter(relationship=relationship))
         .annotate(
@@ -278,6 +292,22 @@ def relationship_page(
         "directory_closed": relationship.pk in request_disclosure(request).closed,
         "may_invite": may_invite,
         "invite_form": invite_form or (PartyInviteForm() if may_invite else None),
+        "partner_form": partner_form or (PartnerInviteForm() if may_invite else None),
+        "partner_invitations": (
+            PartnerInvitation.objects.filter(relationship=relationship)
+            .select_related("party__organization")
+            .order_by("-created_at")[:PARTIES_PER_PAGE]
+            if may_invite
+            else ()
+        ),
+        # Our own party: naming its SER, leaving (services decide; these only offer).
+        "own_party": own_party,
+        "may_manage_parties": may_manage_parties,
+        "ser_form": (
+            PartySerForm(executives=executives_of(request.organization))
+            if may_manage_parties and own_party is not None
+            else None
+        ),
     }
     return render(request, "relationships/relationship_detail.html", context)
 

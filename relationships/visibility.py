@@ -26,11 +26,15 @@ from relationships.models import (
     ApiToken,
     MemberInvitation,
     Membership,
+    OpenEcosystem,
     Organization,
+    PartnerInvitation,
     Party,
     PartyRole,
     PartyStatus,
     Relationship,
+    RelationshipStatus,
+    RelationshipType,
     Visibility,
 )
 
@@ -122,7 +126,7 @@ def _organizations(queryset: QuerySet, organization: Organization) -> QuerySet:
     )
 
 
-@scope_rule(Membership, ApiToken, MemberInvitation)
+@scope_rule(Membership, ApiToken, MemberInvitation, PartnerInvitation)
 def _own_organization(queryset: QuerySet, organization: Organization) -> QuerySet:
     """Its people, their tokens, its invitations: nobody else's."""
     return queryset.filter(organization=organization)
@@ -131,6 +135,15 @@ def _own_organization(queryset: QuerySet, organization: Organization) -> QuerySe
 @scope_rule(Relationship)
 def _relationships(queryset: QuerySet, organization: Organization) -> QuerySet:
     return queryset.filter(id__in=active_relationship_ids(organization))
+
+
+@scope_rule(OpenEcosystem)
+def _open_ecosystems(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """Every ecosystem open to requests to join, and still running: their orchestrators chose
+    to be found."""
+    return queryset.filter(
+        type=RelationshipType.ECOSYSTEM, open_to_join_requests=True, archived_at__isnull=True
+    ).exclude(status=RelationshipStatus.EXITED)
 
 
 @scope_rule(Party)

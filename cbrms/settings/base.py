@@ -205,6 +205,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "relationships.models.choices.Role",
         "PartyRoleEnum": "relationships.models.choices.PartyRole",
         "PartyStatusEnum": "relationships.models.choices.PartyStatus",
+        "InvitationStatusEnum": "relationships.models.invitations.InvitationStatus",
         "RelationshipStatusEnum": "relationships.models.choices.RelationshipStatus",
         "EvidenceKindEnum": "lifecycle.models.choices.EvidenceKind",
         "EvidenceStatusEnum": "lifecycle.models.choices.EvidenceStatus",

@@ -17,10 +17,12 @@ from cbrms.tenancy.api import ScopedRelatedField
 from relationships.models import (
     ApiToken,
     FrameworkProfile,
+    InvitationStatus,
     MemberInvitation,
-    MemberInvitationStatus,
     Membership,
+    OpenEcosystem,
     Organization,
+    PartnerInvitation,
     Party,
     PartyRole,
     Relationship,
@@ -118,7 +120,7 @@ class MemberInvitationSerializer(serializers.ModelSerializer):
     """An invitation to join the organization, as its admins see it. The link is never shown:
     it goes to the invited address only."""
 
-    status = serializers.ChoiceField(choices=MemberInvitationStatus.choices, read_only=True)
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
     invited_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -142,6 +144,41 @@ class MemberInvitationSerializer(serializers.ModelSerializer):
     def get_invited_by(self, invitation) -> dict | None:
         inviter = invitation.invited_by
         return None if inviter is None else MemberSummarySerializer(inviter).data
+
+
+class PartnerInvitationSerializer(MemberInvitationSerializer):
+    """An invitation of an organization to a relationship by email, as the lead sees it. The
+    link goes to the invited address only; ``party`` is the party its acceptance made."""
+
+    class Meta:
+        model = PartnerInvitation
+        fields = [
+            "id",
+            "relationship",
+            "email",
+            "organization_name",
+            "message",
+            "status",
+            "invited_by",
+            "party",
+            "created_at",
+            "sent_at",
+            "expires_at",
+            "accepted_at",
+            "declined_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+
+class PartnerInviteSerializer(InputSerializer):
+    email = serializers.EmailField(help_text="A person at the organization; the link goes there.")
+    organization_name = serializers.CharField(
+        max_length=200, help_text="The organization's name as you know it (they may correct it)."
+    )
+    message = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Shown to them."
+    )
 
 
 class MemberInvitationCreateSerializer(InputSerializer):
@@ -205,6 +242,7 @@ class RelationshipSerializer(serializers.ModelSerializer):
             "status",
             "lead_organization",
             "member_directory_visible",
+            "open_to_join_requests",
             "is_archived",
             "archived_at",
             "party_count",
@@ -236,13 +274,23 @@ class RelationshipCreateSerializer(InputSerializer):
 class RelationshipUpdateSerializer(InputModelSerializer):
     class Meta:
         model = Relationship
-        fields = ["name", "description", "type", "framework_profile", "member_directory_visible"]
+        fields = [
+            "name",
+            "description",
+            "type",
+            "framework_profile",
+            "member_directory_visible",
+            "open_to_join_requests",
+        ]
 
 
 class PartySerializer(serializers.ModelSerializer):
     organization = OrganizationSummarySerializer(read_only=True)
     ser = MemberSummarySerializer(read_only=True, allow_null=True)
     is_lead = serializers.BooleanField(read_only=True)
+    ser_pending = serializers.SerializerMethodField(
+        help_text="A SER was named by email and becomes SER once they join their organization."
+    )
 
     class Meta:
         model = Party
@@ -254,12 +302,44 @@ class PartySerializer(serializers.ModelSerializer):
             "status",
             "is_lead",
             "ser",
+            "ser_pending",
+            "request_message",
             "invited_at",
             "joined_at",
             "left_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_ser_pending(self, party) -> bool:
+        return party.ser_id is None and party.ser_invitation_id is not None
+
+
+class JoinRequestSerializer(InputSerializer):
+    message = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Who you are and what you bring: the orchestrator reads it.",
+    )
+
+
+class OpenEcosystemSerializer(serializers.ModelSerializer):
+    """An ecosystem open to requests to join, as any organization sees it."""
+
+    orchestrator = OrganizationSummarySerializer(source="lead_organization", read_only=True)
+    my_status = serializers.SerializerMethodField(
+        help_text="Your organization's status there, if it has one (`requested`, `active`...)."
+    )
+
+    class Meta:
+        model = OpenEcosystem
+        fields = ["id", "name", "description", "orchestrator", "current_stage", "my_status"]
+        read_only_fields = fields
+
+    def get_my_status(self, ecosystem) -> str | None:
+        return getattr(ecosystem, "my_status", None)
 
 
 class PartyInviteSerializer(InputSerializer):

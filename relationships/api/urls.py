@@ -18,7 +18,13 @@ router.register(f"{ORG}/relationships", views.RelationshipViewSet, basename="rel
 router.register(
     f"{ORG}/relationships/<int:relationship>/parties", views.PartyViewSet, basename="party"
 )
+router.register(
+    f"{ORG}/relationships/<int:relationship>/partner-invitations",
+    views.PartnerInvitationViewSet,
+    basename="partner-invitation",
+)
 router.register(f"{ORG}/invitations", views.InvitationViewSet, basename="invitation")
+router.register(f"{ORG}/ecosystems", views.OpenEcosystemViewSet, basename="ecosystem")
 router.register(f"{ORG}/members", views.MembershipViewSet, basename="membership")
 router.register(
     f"{ORG}/member-invitations", views.MemberInvitationViewSet, basename="member-invitation"

@@ -10,19 +10,25 @@ from relationships.models.choices import (
     SizeClass,
     Visibility,
 )
-from relationships.models.invitations import MemberInvitation, MemberInvitationStatus
+from relationships.models.invitations import (
+    InvitationStatus,
+    MemberInvitation,
+    PartnerInvitation,
+)
 from relationships.models.organizations import Membership, Organization
-from relationships.models.relationships import Party, Relationship
+from relationships.models.relationships import OpenEcosystem, Party, Relationship
 from relationships.models.tokens import ApiToken
 from relationships.models.users import User
 
 __all__ = [
     "ApiToken",
     "FrameworkProfile",
+    "InvitationStatus",
     "MemberInvitation",
-    "MemberInvitationStatus",
     "Membership",
+    "OpenEcosystem",
     "Organization",
+    "PartnerInvitation",
     "Party",
     "PartyRole",
     "PartyStatus",

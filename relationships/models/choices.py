@@ -65,6 +65,9 @@ class PartyStatus(models.TextChoices):
     LEFT = "left", "Left"
     DECLINED = "declined", "Declined"
     REVOKED = "revoked", "Invitation revoked"
+    # Ecosystems only: the organization asked to join; the orchestrator decides.
+    REQUESTED = "requested", "Asked to join"
+    REFUSED = "refused", "Request refused"
 
 
 class Visibility(models.TextChoices):

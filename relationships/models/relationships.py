@@ -42,6 +42,10 @@ class Relationship(models.Model):
         default=False,
         help_text="Ecosystems: whether members may see each other in the member list.",
     )
+    open_to_join_requests = models.BooleanField(
+        default=False,
+        help_text="Ecosystems: whether any organization may find it and ask to join.",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,6 +76,10 @@ class Relationship(models.Model):
                     )
                 ),
                 name="relationship_profile_matches_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(open_to_join_requests=False) | Q(type=RelationshipType.ECOSYSTEM),
+                name="relationship_join_requests_ecosystem",
             ),
         ]
         indexes = [
@@ -139,6 +147,20 @@ class Party(models.Model):
         related_name="ser_of",
         verbose_name="senior executive responsible",
     )
+    ser_invitation = models.ForeignKey(
+        "relationships.MemberInvitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ser_of_parties",
+        help_text="The SER named by email, not a member yet: they become the SER on joining.",
+    )
+    request_message = models.TextField(
+        blank=True, max_length=2000, help_text="Ecosystems: what the organization wrote asking."
+    )
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the invited organization was last emailed."
+    )
     invited_at = models.DateTimeField(auto_now_add=True)
     joined_at = models.DateTimeField(null=True, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
@@ -190,3 +212,14 @@ class Party(models.Model):
     @property
     def is_lead(self) -> bool:
         return self.role in (PartyRole.LEAD, PartyRole.ORCHESTRATOR)
+
+
+class OpenEcosystem(Relationship):
+    """An ecosystem its orchestrator opened to requests to join: what any organization may see
+    of it to decide whether to ask (its own scope rule, ``relationships.visibility``)."""
+
+    objects = ScopedManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["name", "id"]

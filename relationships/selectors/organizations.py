@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relationships.models import Organization
+from relationships.models import Membership, Organization, Role
 
 
 def organization_for_invitation(*, slug: str) -> Organization | None:
@@ -14,3 +14,12 @@ def organization_for_invitation(*, slug: str) -> Organization | None:
     """
     # unscoped(lookup): exact slug of an invitee, not yet visible
     return Organization.objects.unscoped().filter(slug=slug).first()
+
+
+def executives_of(organization: Organization) -> list[Membership]:
+    """The organization's executives, who may be named SER, by name."""
+    return list(
+        Membership.objects.filter(organization=organization, role=Role.EXECUTIVE)
+        .select_related("user", "organization")
+        .order_by("user__full_name", "id")
+    )

@@ -23,10 +23,12 @@ from django.utils import timezone
 from cbrms.errors import Conflict, PermissionRefused
 from relationships import tasks
 from relationships.models import (
+    InvitationStatus,
     MemberInvitation,
-    MemberInvitationStatus,
     Membership,
     Organization,
+    Party,
+    Role,
     User,
 )
 
@@ -126,7 +128,7 @@ def member_invitation_revoke(*, invitation: MemberInvitation) -> MemberInvitatio
 
 
 def _ensure_pending(invitation: MemberInvitation) -> None:
-    if invitation.status != MemberInvitationStatus.PENDING:
+    if invitation.status != InvitationStatus.PENDING:
         raise Conflict(
             f"This invitation is {invitation.status_label.lower()}.",
             code="invitation_closed",
@@ -155,6 +157,12 @@ def member_invitation_accept(*, invitation: MemberInvitation, user: User) -> Mem
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    if membership.role == Role.EXECUTIVE:
+        # Named SER by email when the organization joined a relationship: SER from now on.
+        # unscoped(by-id): the parties of the organization waiting for this person
+        Party.objects.unscoped().filter(ser_invitation=invitation, ser__isnull=True).update(
+            ser=membership, ser_invitation=None, updated_at=timezone.now()
+        )
     return membership
 
 

@@ -18,7 +18,11 @@ def organization_create(
     """Register an organization; ``admin`` (a user), when given, becomes its first admin."""
     # unscoped(lookup): is the slug taken, by anyone
     if Organization.objects.unscoped().filter(slug=slug).exists():
-        raise Conflict(f"The slug '{slug}' is taken.", code="slug_taken")
+        raise Conflict(
+            f"The identifier '{slug}' is taken by another organization.",
+            code="slug_taken",
+            fields={"slug": ["Taken: choose another identifier."]},
+        )
     # unscoped(create): a new organization, before it can act
     organization = Organization.objects.unscoped().create(
         name=name, slug=slug, size_class=size_class, country=country.upper(), sector=sector

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
-from relationships import hooks
+from relationships import hooks, tasks
 from relationships.models import (
     FrameworkProfile,
     Membership,
@@ -20,7 +20,14 @@ from relationships.models import (
     SizeClass,
 )
 
-EDITABLE_FIELDS = ("name", "description", "type", "framework_profile", "member_directory_visible")
+EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "type",
+    "framework_profile",
+    "member_directory_visible",
+    "open_to_join_requests",
+)
 
 
 def _lead_party_role(relationship_type: str) -> str:
@@ -142,6 +149,11 @@ def relationship_update(
             fields={"type": ["Cannot switch between ecosystem and other types."]},
         )
     _check_profile(organization=organization, relationship_type=new_type, profile=new_profile)
+    if changes.get("open_to_join_requests") and not relationship.is_ecosystem:
+        raise ValidationFailed(
+            "Only an ecosystem takes requests to join; invite partners instead.",
+            fields={"open_to_join_requests": ["Only for ecosystems."]},
+        )
     for field, value in changes.items():
         setattr(relationship, field, value)
     relationship.save(update_fields=[*changes, "updated_at"])
@@ -165,6 +177,18 @@ def relationship_restore(*, relationship: Relationship, organization: Organizati
         relationship.archived_at = None
         relationship.save(update_fields=["archived_at", "updated_at"])
     return relationship
+
+
+def notify_party_invited(party: Party) -> None:
+    """Email, on commit, the invited organization's people who may answer. The job sends
+    nothing when the invitation was answered, revoked or resent in the meantime."""
+    notified_at = party.notified_at.isoformat()
+    organization_id = party.relationship.lead_organization_id
+    transaction.on_commit(
+        lambda: tasks.notify_party_invited.delay(
+            organization_id=organization_id, party_id=party.pk, notified_at=notified_at
+        )
+    )
 
 
 @transaction.atomic
@@ -200,22 +224,26 @@ def party_invite(
         existing.role = role
         existing.left_at = None
         existing.joined_at = None
-        existing.invited_at = timezone.now()
+        existing.invited_at = existing.notified_at = timezone.now()
         existing.save()
+        notify_party_invited(existing)
         return existing
     try:
         with transaction.atomic():
             # unscoped(create): the invitee's seat, not visible to it yet
-            return Party.objects.unscoped().create(
+            party = Party.objects.unscoped().create(
                 relationship=relationship,
                 organization=invitee,
                 role=role,
                 status=PartyStatus.INVITED,
+                notified_at=timezone.now(),
             )
     except IntegrityError:
         raise Conflict(
             f"{invitee.name} was invited at the same moment.", code="already_party"
         ) from None
+    notify_party_invited(party)
+    return party
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cbrms.tenancy.context import acting_as
-from relationships.links import member_invitation_link
+from relationships.links import invitation_link
 from relationships.models import MemberInvitation, Membership, Role
 from tests.factories import PASSWORD
 
@@ -48,7 +48,7 @@ def test_an_admin_invites_and_the_person_joins_from_the_link(world, page: Page, 
     page.screenshot(path=str(SCREENSHOTS / "cbrms-members.png"), full_page=True)
 
     with acting_as(world.own):
-        link = member_invitation_link(MemberInvitation.objects.get(email="lin.chen@example.test"))
+        link = invitation_link(MemberInvitation.objects.get(email="lin.chen@example.test"))
     newcomer = browser.new_context(base_url=page.url.split("/o/")[0]).new_page()
     newcomer.goto(link)
     expect(newcomer.get_by_role("heading", name=f"Join {world.own.name}")).to_be_visible()

@@ -6,6 +6,7 @@ from relationships.api.views.organizations import (
     OrganizationViewSet,
 )
 from relationships.api.views.parties import InvitationViewSet, PartyViewSet
+from relationships.api.views.partners import OpenEcosystemViewSet, PartnerInvitationViewSet
 from relationships.api.views.relationships import RelationshipViewSet
 from relationships.api.views.tokens import ApiTokenViewSet, TokenObtainView
 
@@ -14,7 +15,9 @@ __all__ = [
     "InvitationViewSet",
     "MemberInvitationViewSet",
     "MembershipViewSet",
+    "OpenEcosystemViewSet",
     "OrganizationViewSet",
+    "PartnerInvitationViewSet",
     "PartyViewSet",
     "RelationshipViewSet",
     "TokenObtainView",

@@ -21,6 +21,11 @@ from relationships.filtersets import PartyFilterSet
 from relationships.models import Party, PartyStatus, Relationship
 from relationships.roles import Capability
 from relationships.selectors import invitations_of, parties_with_details
+from relationships.services.partners import (
+    join_request_approve,
+    join_request_refuse,
+    party_invitation_resend,
+)
 from relationships.services.relationships import (
     party_accept,
     party_decline,
@@ -69,6 +74,27 @@ INVITE_EXAMPLE = OpenApiExample(
         description="Each organization names its own SER (`not_own_party` otherwise).",
     ),
     update=extend_schema(summary="Name your party's SER"),
+    resend=extend_schema(
+        summary="Remind an invited organization (lead only)",
+        description=(
+            "Emails again the invited organization's people who may answer (administrators, "
+            "executives, relationship managers). `invitation_closed` (409) once answered."
+        ),
+        request=None,
+        responses={200: PartySerializer, 409: CONFLICT},
+    ),
+    approve=extend_schema(
+        summary="Let in an organization that asked to join (orchestrator only)",
+        description="The party becomes an active member. `request_closed` (409) when not asking.",
+        request=None,
+        responses={200: PartySerializer, 409: CONFLICT},
+    ),
+    refuse=extend_schema(
+        summary="Refuse a request to join (orchestrator only)",
+        description="The party's status becomes `refused`; the organization may ask again.",
+        request=None,
+        responses={200: PartySerializer, 409: CONFLICT},
+    ),
     destroy=extend_schema(
         summary="Leave, remove a party, or revoke an invitation",
         description=(
@@ -106,6 +132,9 @@ class PartyViewSet(
         "update": Capability.PARTIES_MANAGE,
         "partial_update": Capability.PARTIES_MANAGE,
         "destroy": Capability.PARTIES_MANAGE,
+        "resend": Capability.PARTIES_MANAGE,
+        "approve": Capability.PARTIES_MANAGE,
+        "refuse": Capability.PARTIES_MANAGE,
     }
     filterset_class = PartyFilterSet
     pagination_class = OldestFirstPagination
@@ -132,6 +161,22 @@ class PartyViewSet(
             party_revoke(party=instance, organization=self.organization)
         else:
             party_leave(party=instance, organization=self.organization)
+
+    def _decide(self, service):
+        party = self.write(service, party=self.get_object(), organization=self.organization)
+        return Response(self.output(party))
+
+    @write_action(detail=True)
+    def resend(self, request, *args, **kwargs):
+        return self._decide(party_invitation_resend)
+
+    @write_action(detail=True)
+    def approve(self, request, *args, **kwargs):
+        return self._decide(join_request_approve)
+
+    @write_action(detail=True)
+    def refuse(self, request, *args, **kwargs):
+        return self._decide(join_request_refuse)
 
 
 @extend_schema_view(
