@@ -176,12 +176,13 @@ def test_the_lead_invites_by_email_and_the_link_sets_the_organization_up(
 
 def test_a_link_works_once(world, django_capture_on_commit_callbacks):
     link = invitation_link(invite(world))
+    visitor = Client()
     with django_capture_on_commit_callbacks(execute=True):
-        assert Client().post(link, join_data()).status_code == 302
-    # The same link again: the invitation is closed, nothing more is made.
-    page = Client().get(link)
-    assert "This invitation is accepted" in page.text
-    reused = Client().post(link, join_data(slug="fabrikam-two", full_name="Someone Else"))
+        assert visitor.post(link, join_data()).status_code == 302
+    # The same link again, even by the person who used it (logged in now): closed, nothing
+    # more is made.
+    assert "This invitation is accepted" in Client().get(link).text
+    reused = visitor.post(link, join_data(slug="fabrikam-two"))
     assert reused.status_code == 400
     assert "This invitation is accepted" in reused.text
     assert not Organization.objects.unscoped().filter(slug="fabrikam-two").exists()
