@@ -76,7 +76,8 @@ class EvidenceForm(ServiceForm):
 
     kind = forms.ChoiceField(
         label="Kind of evidence",
-        choices=EvidenceKind.choices,
+        # An issued document version is attached with its own form (``PinVersionForm``).
+        choices=[c for c in EvidenceKind.choices if c[0] != EvidenceKind.DOCUMENT],
         initial=EvidenceKind.NOTE,
         widget=forms.RadioSelect,
     )
@@ -105,6 +106,25 @@ class EvidenceForm(ServiceForm):
         if url and self.cleaned_data.get("kind") == EvidenceKind.LINK:
             URLValidator(schemes=["http", "https"], message="Enter an http(s) address.")(url)
         return url
+
+
+class PinVersionForm(ServiceForm):
+    """Attach an issued version of a document the requirement asks for (``evidence_create``
+    with ``document_version``): the versions offered are those the service accepts."""
+
+    document_version = forms.ChoiceField(label="Issued version")
+
+    def __init__(self, *args, versions=(), requirement=None, **kwargs):
+        kwargs.setdefault("prefix", f"pin-{requirement.pk}" if requirement else "pin")
+        super().__init__(*args, **kwargs)
+        self._versions = {str(v.pk): v for v in versions}
+        self.fields["document_version"].choices = [
+            (pk, f"{v.document.title}, version {v.number} (issued {v.decided_at:%-d %b %Y})")
+            for pk, v in self._versions.items()
+        ]
+
+    def clean_document_version(self):
+        return self._versions[self.cleaned_data["document_version"]]
 
 
 #: What a member can do to evidence of its organization, by the evidence's status: the

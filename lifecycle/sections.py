@@ -53,6 +53,9 @@ class SectionSpec:
 class DocumentSpec:
     kind: DocumentKind
     sections: tuple[SectionSpec, ...] = field(default_factory=tuple)
+    #: The catalog items (of every framework profile) an issued version of the document
+    #: answers: it may be attached to their requirements as evidence, pinned to its hash.
+    answers: frozenset[str] = frozenset()
 
     def section(self, key: str) -> SectionSpec | None:
         return next((s for s in self.sections if s.key == key), None)
@@ -201,6 +204,25 @@ JOINT_RMP = DocumentSpec(
             "the detail.",
         ),
     ),
+    answers=frozenset(
+        {
+            "iso44001:8.5.9",
+            "iso44001:8.6.11",
+            "iso44001:8.7.5",
+            "iso44001:8.8.10",
+            "iso44001:8.9.6",
+            "iso44003:8.5.joint-rmp",
+            "iso44003:8.6.rmp-roles",
+            "iso44003:8.6.rmp-resources",
+            "iso44003:8.6.rmp-objectives",
+            "iso44003:8.6.rmp-risks",
+            "iso44003:8.7.rmp-update",
+            "iso44007:joint-rmp",
+            "iso44007:rmp",
+            "iso44007:rmp-maintain",
+            "iso44007:rmp-close",
+        }
+    ),
 )
 
 INTERNAL_RMP = DocumentSpec(
@@ -228,6 +250,12 @@ INTERNAL_RMP = DocumentSpec(
             "Initial risks",
             "The risks seen before any partner is engaged, and what is done about them.",
         ),
+    ),
+    answers=frozenset(
+        {
+            "iso44001:8.2.9",
+            "iso44001:8.9.6",
+        }
     ),
 )
 
@@ -315,6 +343,16 @@ EXIT_STRATEGY = DocumentSpec(
             "Who decides to activate the exit and each step of it.",
             fields=(_DECISION_RIGHTS,),
         ),
+    ),
+    answers=frozenset(
+        {
+            "iso44001:8.6.9",
+            "iso44001:8.8.9",
+            "iso44003:8.6.exit",
+            "iso44003:8.8.exit-review",
+            "iso44007:exit-strategy",
+            "iso44007:exit-maintain",
+        }
     ),
 )
 

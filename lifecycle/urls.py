@@ -49,6 +49,11 @@ relationship_patterns = [
         name="relationship-evidence-add",
     ),
     path(
+        "requirements/<int:requirement_pk>/evidence/pin/",
+        views.evidence_pin,
+        name="relationship-evidence-pin",
+    ),
+    path(
         "evidence/<int:evidence_pk>/status/",
         views.evidence_status,
         name="relationship-evidence-status",

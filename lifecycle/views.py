@@ -31,12 +31,14 @@ from lifecycle.forms import (
     EvidenceStatusForm,
     GateDecisionForm,
     GateRequestForm,
+    PinVersionForm,
     RequirementPlanForm,
     RequirementStatusForm,
 )
 from lifecycle.models import (
     DecisionRecord,
     Evidence,
+    EvidenceKind,
     EvidenceStatus,
     RecordKind,
     Requirement,
@@ -44,9 +46,9 @@ from lifecycle.models import (
     Stage,
 )
 from lifecycle.selectors.checklist import assignable_members, checklist_requirements
-from lifecycle.selectors.documents import waiting_versions
+from lifecycle.selectors.documents import issued_versions, waiting_versions
 from lifecycle.selectors.gates import approval_inbox
-from lifecycle.services.evidence import evidence_create, evidence_update
+from lifecycle.services.evidence import evidence_create, evidence_update, version_answers
 from lifecycle.services.gates import gate_decide, gate_decision_check, gate_request
 from lifecycle.services.requirements import requirement_update
 from relationships.models import Relationship, RelationshipStatus
@@ -217,6 +219,32 @@ def evidence_add(request: HttpRequest, org_slug: str, pk: int, requirement_pk: i
             form.add_application_error(error)
         else:
             message = f"Evidence “{evidence.title}” added to “{requirement.item.title}”."
+            return _saved(request, relationship, requirement, message)
+    return _render_requirement(request, relationship, requirement, bound=form)
+
+
+@login_required
+@require_POST
+@capability_required(Capability.EVIDENCE_MANAGE)
+def evidence_pin(request: HttpRequest, org_slug: str, pk: int, requirement_pk: int):
+    """Attach an issued version of a document the requirement asks for, pinned to its hash."""
+    relationship, requirement = _requirement(pk, requirement_pk)
+    versions = [v for v in issued_versions(relationship) if version_answers(v, requirement)]
+    form = PinVersionForm(request.POST, versions=versions, requirement=requirement)
+    if form.is_valid():
+        version = form.cleaned_data["document_version"]
+        try:
+            evidence = evidence_create(
+                requirement=requirement,
+                membership=request.membership,
+                kind=EvidenceKind.DOCUMENT,
+                title=f"{version.document.title}, version {version.number}",
+                document_version=version,
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            message = f"“{evidence.title}” attached to “{requirement.item.title}”, as issued."
             return _saved(request, relationship, requirement, message)
     return _render_requirement(request, relationship, requirement, bound=form)
 

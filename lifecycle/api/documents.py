@@ -262,6 +262,7 @@ class VersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentVersion
         fields = [
+            "id",
             "number",
             "status",
             "title",

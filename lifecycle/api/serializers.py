@@ -9,6 +9,7 @@ from cbrms.api.serializers import InputSerializer
 from cbrms.tenancy.api import ScopedRelatedField
 from lifecycle.models import (
     DecisionRecord,
+    DocumentVersion,
     Evidence,
     EvidenceKind,
     EvidenceStatus,
@@ -152,8 +153,22 @@ class RequirementUpdateSerializer(InputSerializer):
     due_date = serializers.DateField(required=False, allow_null=True)
 
 
+class PinnedVersionSerializer(serializers.ModelSerializer):
+    """The issued version a piece of evidence is pinned to."""
+
+    kind = serializers.CharField(source="document.kind", read_only=True)
+
+    class Meta:
+        model = DocumentVersion
+        fields = ["id", "document", "kind", "number", "title", "content_hash", "decided_at"]
+        read_only_fields = fields
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     organization = DisclosedOrganizationField()
+    document_version = PinnedVersionSerializer(
+        read_only=True, allow_null=True, help_text="Issued versions of documents only."
+    )
     owner = DisclosedMemberField(membership_attr="owner")
     url = NullableURLField(read_only=True, allow_null=True, help_text="Links only.")
     download_url = serializers.SerializerMethodField()
@@ -176,6 +191,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "content_type",
             "size",
             "content_hash",
+            "document_version",
             "download_url",
             "created_at",
             "updated_at",
@@ -201,6 +217,11 @@ class EvidenceCreateSerializer(InputSerializer):
     file = serializers.FileField(required=False, allow_empty_file=False, use_url=False)
     status = serializers.ChoiceField(choices=EvidenceStatus.choices, required=False)
     owner = ScopedRelatedField(model=Membership, required=False, allow_null=True)
+    document_version = ScopedRelatedField(
+        model=DocumentVersion,
+        required=False,
+        help_text="`kind: document` only: the id of an issued version to attach.",
+    )
 
 
 class EvidenceUpdateSerializer(InputSerializer):

@@ -69,6 +69,7 @@ class EvidenceKind(models.TextChoices):
     NOTE = "note", "Note"
     LINK = "link", "Link"
     FILE = "file", "File"
+    DOCUMENT = "document", "Issued document version"
 
 
 class EvidenceStatus(models.TextChoices):

@@ -163,7 +163,8 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
 
 
 class Evidence(models.Model):
-    """Documented information proving a requirement: a note, a link or a file.
+    """Documented information proving a requirement: a note, a link, a file, or an issued
+    version of a controlled document (``document_version``, pinned: its hash is the version's).
 
     Controlled like any documented information: a title, a version that grows with every
     change of content, an owner and a status. ``content_hash`` (SHA-256 of the content) is what
@@ -189,6 +190,13 @@ class Evidence(models.Model):
     filename = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    document_version = models.ForeignKey(
+        "lifecycle.DocumentVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
     content_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -207,6 +215,7 @@ class Evidence(models.Model):
                     Q(kind=EvidenceKind.NOTE, note__gt="")
                     | Q(kind=EvidenceKind.LINK, url__gt="")
                     | Q(kind=EvidenceKind.FILE, file__gt="")
+                    | Q(kind=EvidenceKind.DOCUMENT, document_version__isnull=False)
                 ),
                 name="evidence_has_content",
             ),

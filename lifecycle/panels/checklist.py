@@ -9,11 +9,14 @@ from lifecycle.forms import (
     EvidenceForm,
     EvidenceReplaceForm,
     EvidenceStatusForm,
+    PinVersionForm,
     RequirementPlanForm,
     RequirementStatusForm,
 )
-from lifecycle.models import Requirement, Stage
+from lifecycle.models import EvidenceKind, Requirement, Stage
 from lifecycle.selectors.checklist import assignable_members, checklist_requirements, stage_counts
+from lifecycle.selectors.documents import issued_versions
+from lifecycle.services.evidence import version_answers
 from lifecycle.services.requirements import requirement_is_open
 from relationships.models import Relationship
 from relationships.permissions import can
@@ -33,10 +36,12 @@ def prepare_requirement(
     feedback: str = "",
     bound: Form | None = None,
     bound_evidence: int | None = None,
+    versions: list | None = None,
 ) -> Requirement:
     """Attach the forms the member may use, and feedback. ``bound`` is a refused form (it keeps
     what was typed and says why); ``bound_evidence`` the evidence it concerns, if any.
-    ``members`` are who may own it, read once for a whole checklist."""
+    ``members`` are who may own it, ``versions`` the relationship's issued document versions,
+    each read once for a whole checklist."""
     editable = requirement_is_open(requirement)
     requirement.may_edit = editable and can(request, Capability.REQUIREMENTS_EDIT)
     requirement.may_add_evidence = editable and can(request, Capability.EVIDENCE_MANAGE)
@@ -68,6 +73,15 @@ def prepare_requirement(
             EvidenceForm, lambda: EvidenceForm(prefix=f"ev-{requirement.pk}")
         )
         requirement.evidence_open = isinstance(bound, EvidenceForm)
+        if versions is None:
+            versions = issued_versions(requirement.relationship)
+        answering = [v for v in versions if version_answers(v, requirement)]
+        if answering:
+            requirement.pin_form = form(
+                PinVersionForm,
+                lambda: PinVersionForm(versions=answering, requirement=requirement),
+            )
+            requirement.pin_open = isinstance(bound, PinVersionForm)
     for evidence in requirement.evidence_items:
         # Evidence is changed by the organization that provided it, while its stage is open.
         evidence.may_change = (
@@ -81,6 +95,8 @@ def prepare_requirement(
             if mine and isinstance(bound, EvidenceStatusForm)
             else EvidenceStatusForm(evidence=evidence)
         )
+        if evidence.kind == EvidenceKind.DOCUMENT:
+            continue  # an issued version is pinned: nothing to replace
         evidence.replace_form = (
             bound
             if mine and isinstance(bound, EvidenceReplaceForm)
@@ -93,6 +109,7 @@ def prepare_requirement(
         getattr(requirement, "status_form", None),
         getattr(requirement, "plan_form", None),
         getattr(requirement, "evidence_form", None),
+        getattr(requirement, "pin_form", None),
     ]
     for evidence in requirement.evidence_items:
         shown += [getattr(evidence, "status_form", None), getattr(evidence, "replace_form", None)]
@@ -105,9 +122,12 @@ def prepare_requirement(
 def checklist_context(request: HttpRequest, relationship: Relationship, stage: int) -> dict:
     requirements = []
     members = list(assignable_members())
+    versions = issued_versions(relationship)
     for requirement in checklist_requirements(relationship, stage):
         requirement.relationship = relationship
-        requirements.append(prepare_requirement(request, requirement, members=members))
+        requirements.append(
+            prepare_requirement(request, requirement, members=members, versions=versions)
+        )
     return {
         "stage_number": stage,
         "stage_name": Stage(stage).label,

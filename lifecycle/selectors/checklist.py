@@ -53,7 +53,10 @@ def checklist_requirements(
             Prefetch(
                 "evidence",
                 queryset=Evidence.objects.select_related(
-                    "organization", "owner__user", "owner__organization"
+                    "organization",
+                    "owner__user",
+                    "owner__organization",
+                    "document_version__document",
                 ).order_by("created_at", "id"),
                 to_attr="evidence_items",
             )

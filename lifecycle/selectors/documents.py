@@ -96,3 +96,13 @@ def _request_details(version: DocumentVersion, attribute: str) -> list:
         [loaded] = with_version_details(DocumentVersion.objects.filter(pk=version.pk))
         version.request = loaded.request
     return getattr(version.request, attribute)
+
+
+def issued_versions(relationship) -> list[DocumentVersion]:
+    """The issued versions of the relationship's documents the acting organization sees, newest
+    first: what may be attached as evidence (``version_answers`` says where)."""
+    return list(
+        DocumentVersion.objects.filter(relationship=relationship, status=VersionStatus.ISSUED)
+        .select_related("document")
+        .order_by("-decided_at", "-id")
+    )

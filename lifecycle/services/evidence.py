@@ -1,4 +1,5 @@
-"""Evidence on requirements: notes, links and files, each with a content hash."""
+"""Evidence on requirements: notes, links, files, and issued versions of controlled documents,
+each with a content hash."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from cbrms.errors import PermissionRefused, ValidationFailed
-from lifecycle.models import Evidence, EvidenceKind, EvidenceStatus, Requirement
+from lifecycle.models import (
+    DocumentVersion,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Requirement,
+    VersionStatus,
+)
+from lifecycle.sections import DOCUMENTS
 from lifecycle.services.requirements import requirement_is_open, requirement_reopen_unproven
 from relationships.models import Membership, Visibility
 from relationships.services.relationships import relationship_ensure_open
@@ -91,7 +100,66 @@ def _safe_filename(name: str) -> str:
     return PurePath(name).name.replace("\r", "").replace("\n", "")[:255] or "evidence"
 
 
-def _content(*, kind: str, note: str, url: str, file: UploadedFile | None) -> dict[str, object]:
+def version_answers(version: DocumentVersion, requirement: Requirement) -> bool:
+    """Whether an issued ``version`` may prove ``requirement``: its document kind answers the
+    requirement's catalog item, and it belongs where the requirement does (the same
+    relationship, the same audience: a joint version for joint work, an organization's own
+    internal version for its own internal work). The one statement of the rule: the browser
+    offers only what it accepts."""
+    if version.status != VersionStatus.ISSUED:
+        return False
+    if requirement.item.key not in DOCUMENTS[version.document.kind].answers:
+        return False
+    if version.relationship_id != requirement.relationship_id:
+        return False
+    if version.visibility != requirement.visibility:
+        return False
+    return (
+        requirement.visibility != Visibility.INTERNAL
+        or version.organization_id == requirement.organization_id
+    )
+
+
+def _pinned(version: DocumentVersion | None, requirement: Requirement) -> dict[str, object]:
+    if version is None:
+        raise ValidationFailed(
+            "Name the issued version to attach.",
+            fields={"document_version": ["This field is required."]},
+        )
+    if version.status != VersionStatus.ISSUED:
+        raise ValidationFailed(
+            "Only an issued version is evidence: this one is "
+            f"{VersionStatus(version.status).label.lower()}.",
+            code="version_not_issued",
+            fields={"document_version": ["Not issued."]},
+        )
+    if not version_answers(version, requirement):
+        raise ValidationFailed(
+            f"{version.document.get_kind_display()} does not answer “{requirement.item.title}” "
+            "here.",
+            code="document_does_not_answer",
+            fields={"document_version": ["Not a document this requirement asks for."]},
+        )
+    return {
+        "document_version": version,
+        "content_hash": version.content_hash,  # pinned: the version is immutable
+        "note": "",
+        "url": "",
+        "size": 0,
+    }
+
+
+def _content(
+    *,
+    kind: str,
+    note: str,
+    url: str,
+    file: UploadedFile | None,
+    version: DocumentVersion | None = None,
+    requirement: Requirement | None = None,
+) -> dict[str, object]:
+    if kind == EvidenceKind.DOCUMENT:
+        return _pinned(version, requirement)
     if kind == EvidenceKind.NOTE:
         if not note.strip():
             raise ValidationFailed(
@@ -150,9 +218,12 @@ def evidence_create(
     url: str = "",
     file: UploadedFile | None = None,
     owner: Membership | None = None,
-    status: str = EvidenceStatus.DRAFT,
+    status: str | None = None,
+    document_version: DocumentVersion | None = None,
 ) -> Evidence:
-    """Attach evidence to a requirement, as ``membership``'s organization."""
+    """Attach evidence to a requirement, as ``membership``'s organization. An issued document
+    version is approved evidence from the start (its SERs issued it); the rest starts as a
+    draft unless ``status`` says otherwise."""
     _check_can_write(requirement=requirement, membership=membership)
     _check_open(requirement)
     if owner is not None and owner.organization_id != membership.organization_id:
@@ -160,7 +231,16 @@ def evidence_create(
             "The owner of evidence is a member of the organization that provides it.",
             fields={"owner": ["Not a member of your organization."]},
         )
-    content = _content(kind=kind, note=note, url=url, file=file)
+    content = _content(
+        kind=kind,
+        note=note,
+        url=url,
+        file=file,
+        version=document_version,
+        requirement=requirement,
+    )
+    if status is None:
+        status = EvidenceStatus.APPROVED if kind == EvidenceKind.DOCUMENT else EvidenceStatus.DRAFT
     # unscoped(create): on a requirement the caller resolved
     return Evidence.objects.unscoped().create(
         requirement=requirement,
@@ -200,6 +280,11 @@ def evidence_update(
     if status is not None:
         evidence.status = status
         fields.append("status")
+    if evidence.kind == EvidenceKind.DOCUMENT and any(v is not None for v in (note, url, file)):
+        raise ValidationFailed(
+            "An issued version is pinned: attach the newer version as evidence of its own.",
+            code="evidence_pinned",
+        )
     if evidence.kind == EvidenceKind.FILE and file is None and (note or url):
         raise ValidationFailed(
             "A file's content is its file: upload a new one, or add a note as its own evidence.",

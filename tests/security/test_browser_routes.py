@@ -35,6 +35,7 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "relationship-requirement-status": (Capability.REQUIREMENTS_EDIT, WRITE),
     "relationship-requirement-plan": (Capability.REQUIREMENTS_EDIT, WRITE),
     "relationship-evidence-add": (Capability.EVIDENCE_MANAGE, WRITE),
+    "relationship-evidence-pin": (Capability.EVIDENCE_MANAGE, WRITE),
     "relationship-evidence-status": (Capability.EVIDENCE_MANAGE, WRITE),
     "relationship-evidence-replace": (Capability.EVIDENCE_MANAGE, WRITE),
     "relationship-evidence-download": (Capability.LIFECYCLE_VIEW, READ),

@@ -33,6 +33,17 @@ NOTE_EXAMPLE = OpenApiExample(
     request_only=True,
 )
 
+VERSION_EXAMPLE = OpenApiExample(
+    "An issued version of the joint RMP",
+    value={
+        "requirement": 87,
+        "kind": "document",
+        "title": "Joint RMP version 2, as issued",
+        "document_version": 14,
+    },
+    request_only=True,
+)
+
 
 class EvidenceFilterSet(filters.FilterSet):
     requirement = filters.NumberFilter()
@@ -52,9 +63,15 @@ class EvidenceFilterSet(filters.FilterSet):
         description=(
             "A note, a link or a file (multipart). Files: at most 20 MiB by default, of the "
             "types PDF, PNG, JPEG, Office/OpenDocument, text, CSV or Markdown; the content must "
-            "match the extension. Evidence on an internal requirement stays internal."
+            "match the extension. Evidence on an internal requirement stays internal.\n\n"
+            "`kind: document` attaches an issued version of a controlled document "
+            "(`document_version`), pinned to its hash and approved from the start: the joint "
+            "RMP or the exit strategy on the joint requirements that ask for them, an internal "
+            "RMP on its organization's own. `version_not_issued` (400): the version is in "
+            "approval or rejected; `document_does_not_answer` (400): that document is not what "
+            "the requirement asks for, or belongs to another relationship or audience."
         ),
-        examples=[NOTE_EXAMPLE],
+        examples=[NOTE_EXAMPLE, VERSION_EXAMPLE],
     ),
     update=extend_schema(summary="Change evidence (all fields)"),
     partial_update=extend_schema(
@@ -95,7 +112,9 @@ class EvidenceViewSet(
     }
 
     def narrow_queryset(self, queryset):
-        return queryset.select_related("organization", "owner__user", "owner__organization")
+        return queryset.select_related(
+            "organization", "owner__user", "owner__organization", "document_version__document"
+        )
 
     def create_object(self, serializer):
         data = dict(serializer.validated_data)
