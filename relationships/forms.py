@@ -271,7 +271,7 @@ class PartnerInviteForm(ServiceErrorsMixin, forms.Form):
     )
     organization_name = forms.CharField(label="Organization name", max_length=200)
     message = forms.CharField(
-        label="Message (optional)",
+        label="Message",
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -300,7 +300,7 @@ class PartnerJoinForm(ServiceErrorsMixin, forms.Form):
     country = forms.CharField(
         label="Country", max_length=2, min_length=2, help_text="Two letters, for example GB or NL."
     )
-    sector = forms.CharField(label="Sector (optional)", max_length=120, required=False)
+    sector = forms.CharField(label="Sector", max_length=120, required=False)
     ser_email = forms.EmailField(
         label="Email of your SER for this relationship",
         max_length=254,

@@ -234,6 +234,9 @@ def section_save(
         relationship_ensure_open(document.relationship)
     changes: dict = {}
     if body is not None:
+        # Browsers send a textarea's lines with CRLF, API clients mostly with LF: one text, one
+        # hash, whichever way it came.
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
         if len(body) > MAX_BODY:
             raise ValidationFailed(
                 f"The text is longer than {MAX_BODY} characters.",
