@@ -36,9 +36,18 @@ from demo.lifecycle import (
     stages_pass,
 )
 from demo.story import NORTHWIND_CONTOSO, Story
-from lifecycle.models import Document, GateApprover, RecordKind, Section
+from lifecycle.models import (
+    Document,
+    DocumentVersion,
+    EvidenceKind,
+    GateApprover,
+    RecordKind,
+    Requirement,
+    Section,
+)
 from lifecycle.services.document_versions import version_decide, version_request
 from lifecycle.services.documents import document_create, document_share, section_save
+from lifecycle.services.evidence import evidence_create, version_answers
 from relationships.models import (
     Membership,
     Organization,
@@ -50,7 +59,13 @@ from relationships.models import (
     User,
 )
 from relationships.services.organizations import membership_add, organization_create
-from relationships.services.relationships import party_accept, party_invite, relationship_create
+from relationships.services.partners import join_request, partner_invite
+from relationships.services.relationships import (
+    party_accept,
+    party_invite,
+    relationship_create,
+    relationship_update,
+)
 
 # Published in README.md and valid for the demo accounts only. Django's password validators
 # would refuse it for a real account; the seed sets it on the user directly.
@@ -104,6 +119,9 @@ class DemoRelationship:
     parties: tuple[DemoParty, ...]
     lead_ser_login: str = "executive"
     story: Story | None = None  # the parties' evidence in their own words; generic notes if None
+    open_to_join_requests: bool = False  # ecosystems: any organization may ask to join
+    join_requests: tuple[tuple[str, str], ...] = ()  # (slug, message) waiting for the lead
+    email_invitations: tuple[tuple[str, str], ...] = ()  # (address, organization name), open
 
 
 # The three organizations of the demo, with one person in every role.
@@ -178,11 +196,18 @@ ECOSYSTEM_MEMBERS = tuple(
         ("Tidewater Marine Supplies", "small", "Marine supplies", "GB", "Callum Fraser"),
         ("Upland Dairy Cooperative", "medium", "Dairy", "NZ", "Aroha Ngata"),
         ("Vantage Safety Systems", "small", "Safety equipment", "IT", "Giulia Romano"),
+        ("Willow Creek Logistics", "small", "Rail and barge logistics", "AT", "Lena Huber"),
     )
 )
 
-# The last member has not answered its invitation yet.
+# One member has not answered its invitation yet; another found the ecosystem and asked to join.
 _OPEN_INVITATIONS = {"vantage-safety-systems"}
+_ASKING = {
+    "willow-creek-logistics": (
+        "We move freight by rail and barge along the Danube and would share our emissions data "
+        "per shipment with the ecosystem."
+    )
+}
 
 RELATIONSHIPS = (
     DemoRelationship(
@@ -206,6 +231,8 @@ RELATIONSHIPS = (
         # Partners are invited in stage 4 (partner selection); it has not gone further yet.
         stage=4,
         parties=(DemoParty("fabrikam", ser_login="executive"),),
+        # A second supplier, not in CBRMS yet, invited by email and not answered.
+        email_invitations=(("sam.okafor@tailspin-robotics.example", "Tailspin Robotics"),),
     ),
     DemoRelationship(
         name="Northwind sustainable sourcing ecosystem",
@@ -219,7 +246,10 @@ RELATIONSHIPS = (
         parties=tuple(
             DemoParty(member.slug, accepted=member.slug not in _OPEN_INVITATIONS)
             for member in ECOSYSTEM_MEMBERS
+            if member.slug not in _ASKING
         ),
+        open_to_join_requests=True,
+        join_requests=tuple(_ASKING.items()),
     ),
 )
 
@@ -253,7 +283,10 @@ def _expected() -> Counter:
             "users": len(demo_logins()),
             "memberships": len(demo_logins()),
             "relationships": len(RELATIONSHIPS),
-            "parties": sum(1 + len(relationship.parties) for relationship in RELATIONSHIPS),
+            "parties": sum(
+                1 + len(relationship.parties) + len(relationship.join_requests)
+                for relationship in RELATIONSHIPS
+            ),
             "stage gates": sum(relationship.stage - 1 for relationship in RELATIONSHIPS),
             "documents": len(DEMO_DOCUMENTS),
         }
@@ -544,6 +577,7 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
                 party_accept(party=party, organization=invitee, ser=ser)
         state.parties.add((relationship.pk, demo_party.slug))
         result.created["parties"] += 1
+    _ensure_outsiders(demo, relationship, state, result, is_new=is_new)
 
     if not is_new:
         return
@@ -564,6 +598,45 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     )
     if story is not None:
         joint_work(relationship=relationship, sides=sides, story=story)
+
+
+def _ensure_outsiders(
+    demo: DemoRelationship,
+    relationship: Relationship,
+    state: _State,
+    result: DemoSeedResult,
+    *,
+    is_new: bool,
+) -> None:
+    """Organizations on their way in: an ecosystem open to requests and those asking (parties
+    with status ``requested``), and invitations by email not answered yet (made once, with the
+    relationship)."""
+    lead = state.organizations[demo.lead]
+    if is_new and demo.open_to_join_requests:
+        with _acting_for(state, demo.lead):
+            relationship_update(
+                relationship=relationship, organization=lead, open_to_join_requests=True
+            )
+    for slug, message in demo.join_requests:
+        if (relationship.pk, slug) in state.parties:
+            continue
+        with _acting_for(state, slug):
+            join_request(
+                relationship=relationship, organization=state.organizations[slug], message=message
+            )
+        state.parties.add((relationship.pk, slug))
+        result.created["parties"] += 1
+    if is_new:
+        inviter = _member(demo.lead, "manager")
+        for email, organization_name in demo.email_invitations:
+            with _acting_for(state, demo.lead):
+                partner_invite(
+                    relationship=relationship,
+                    organization=lead,
+                    invited_by=inviter,
+                    email=email,
+                    organization_name=organization_name,
+                )
 
 
 def _ensure_document(demo: DemoDocument, state: _State, result: DemoSeedResult) -> None:
@@ -609,6 +682,28 @@ def _issue(document: Document, requester: Membership, state: _State) -> None:
         membership = approver.membership
         with acting_as(membership.organization, user=membership.user, membership=membership):
             version_decide(version=version, approver=membership, approve=True, comment="Approved.")
+    _pin(version, requester, state)
+
+
+def _pin(version: DocumentVersion, requester: Membership, state: _State) -> None:
+    """The issued version, attached as evidence to the open requirements it answers."""
+    if version.relationship_id is None:
+        return
+    version.refresh_from_db()
+    with _acting_for(state, requester.organization.slug):
+        # Only what the requester sees: its own internal work and the joint work.
+        open_requirements = Requirement.objects.filter(
+            relationship_id=version.relationship_id, stage=version.relationship.current_stage
+        ).select_related("item", "relationship")
+        for requirement in open_requirements:
+            if version_answers(version, requirement):
+                evidence_create(
+                    requirement=requirement,
+                    membership=requester,
+                    kind=EvidenceKind.DOCUMENT,
+                    title=f"{version.document.title}, version {version.number}",
+                    document_version=version,
+                )
 
 
 def _write_section(document: Document, key: str, content, state: _State) -> None:

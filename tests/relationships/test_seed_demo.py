@@ -26,6 +26,7 @@ from lifecycle.services.ledger import chain_verify
 from relationships.models import (
     Membership,
     Organization,
+    PartnerInvitation,
     Party,
     PartyRole,
     PartyStatus,
@@ -205,6 +206,26 @@ class TestSeedDemo:
             )
         assert documents[("northwind", "internal_rmp")].pk not in seen
         assert documents[("contoso", "internal_rmp")].pk in seen
+        # The issued plans prove the stage-5 requirements that ask for them, pinned.
+        pinned = {
+            e.requirement.item.key: e
+            for e in Evidence.objects.unscoped()
+            .filter(relationship=relationship, kind="document")
+            .select_related("requirement__item", "document_version")
+        }
+        assert set(pinned) == {"iso44001:8.6.11", "iso44001:8.6.9"}
+        assert pinned["iso44001:8.6.11"].content_hash == issued.content_hash
+
+    def test_organizations_are_on_their_way_in(self, seeded):
+        ecosystem = Relationship.objects.unscoped().get(
+            lead_organization__slug="northwind", type=RelationshipType.ECOSYSTEM
+        )
+        assert ecosystem.open_to_join_requests
+        asking = Party.objects.unscoped().get(relationship=ecosystem, status="requested")
+        assert asking.organization.slug == "willow-creek-logistics"
+        assert "Danube" in asking.request_message
+        [invitation] = PartnerInvitation.objects.unscoped().all()
+        assert (invitation.organization.slug, invitation.status) == ("contoso", "pending")
 
     def test_every_requirement_of_stages_1_to_4_is_met_with_evidence_on_both_sides(self, seeded):
         relationship = partnership()
