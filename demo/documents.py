@@ -230,5 +230,7 @@ DOCUMENTS = (
                 "a year.",
             ),
         },
+        # Issued by Northwind's management-system SER, in its own chain of the ledger.
+        issue=True,
     ),
 )

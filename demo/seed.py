@@ -58,7 +58,11 @@ from relationships.models import (
     SizeClass,
     User,
 )
-from relationships.services.organizations import membership_add, organization_create
+from relationships.services.organizations import (
+    membership_add,
+    organization_create,
+    organization_update,
+)
 from relationships.services.partners import join_request, partner_invite
 from relationships.services.relationships import (
     party_accept,
@@ -502,6 +506,10 @@ def _ensure_organizations(state: _State, result: DemoSeedResult) -> None:
                 )
                 state.memberships.add((demo.slug, email))
                 result.created["memberships"] += 1
+            if "executive" in dict(missing) and organization.ser_id is None:
+                # The executive answers for the management system too: they issue its
+                # corporate RMP.
+                organization_update(organization=organization, ser=_member(demo.slug, "executive"))
 
 
 def _member(slug: str, login: str) -> Membership:

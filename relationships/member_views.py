@@ -21,11 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cbrms.errors import ApplicationError
 from cbrms.tenancy.context import acting_as
 from relationships import signin
-from relationships.forms import MemberInviteForm, MemberSignupForm
+from relationships.forms import MemberInviteForm, MemberSignupForm, PartySerForm
 from relationships.links import invitation_from_link
 from relationships.models import InvitationStatus, MemberInvitation, Membership
 from relationships.permissions import can, capability_required
 from relationships.roles import Capability
+from relationships.selectors import executives_of
 from relationships.services.members import (
     invited_account,
     member_invitation_accept,
@@ -35,6 +36,7 @@ from relationships.services.members import (
     member_invite,
     member_signup,
 )
+from relationships.services.organizations import organization_update
 
 MEMBERS_PER_PAGE = 50
 
@@ -59,7 +61,13 @@ def _members_page(request: HttpRequest, invite_form: MemberInviteForm | None = N
             for invitation in MemberInvitation.objects.select_related("invited_by__user")[:100]
             if invitation.status in (InvitationStatus.PENDING, InvitationStatus.EXPIRED)
         ]
+    executives = executives_of(request.organization)
     context = {
+        "ser_form": (
+            PartySerForm(executives=executives, initial={"ser": request.organization.ser_id})
+            if can(request, Capability.ORGANIZATION_CHANGE) and executives
+            else None
+        ),
         "page": page,
         "can_manage": can_manage,
         "invitations": invitations,
@@ -126,6 +134,29 @@ def member_invitation_revoke_view(request: HttpRequest, org_slug: str, pk: int) 
     return _invitation_action(
         request, pk, member_invitation_revoke, "The invitation to {email} is revoked."
     )
+
+
+@login_required
+@require_POST
+@capability_required(Capability.ORGANIZATION_CHANGE)
+def organization_ser_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Name the SER of the organization's management system (``organization_update``)."""
+    form = PartySerForm(request.POST, executives=executives_of(request.organization))
+    if not form.is_valid() or form.cleaned_data["ser"] is None:
+        messages.error(request, "Choose one of your executives as SER.")
+    else:
+        try:
+            organization_update(organization=request.organization, ser=form.cleaned_data["ser"])
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                f"{form.cleaned_data['ser'].user} is the SER of your management system now.",
+            )
+    response = redirect("member-list", org_slug=org_slug)
+    response["Location"] += "#management-ser"
+    return response
 
 
 @login_required

@@ -81,6 +81,7 @@ organization_patterns = [
         name="invitation-decline",
     ),
     path("members/", member_views.member_list, name="member-list"),
+    path("members/ser/", member_views.organization_ser_view, name="organization-ser"),
     path("members/invite/", member_views.member_invite_view, name="member-invite"),
     path("members/<int:pk>/unlock/", member_views.member_unlock_view, name="member-unlock"),
     path(

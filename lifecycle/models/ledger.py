@@ -34,15 +34,20 @@ _no_truncate = pgtrigger.Trigger(
 
 
 class DecisionRecord(models.Model):
-    """One entry of a relationship's decision ledger.
+    """One entry of a relationship's decision ledger, or of an organization's own.
 
     A ``gate_requested`` entry *is* the stage gate; approvals, rejections and outcomes point at
     it through ``gate``. Gates leaving stages 1-4 are the lead's internal decisions; from stage
-    5 on they are joint.
+    5 on they are joint. Decisions about no relationship (the issue of an organization's
+    corporate RMP) sit in the organization's own chain with no relationship and no stage.
     """
 
     relationship = models.ForeignKey(
-        Relationship, on_delete=models.PROTECT, related_name="decision_records"
+        Relationship,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decision_records",
     )
     chain = models.CharField(
         max_length=40,
@@ -54,8 +59,8 @@ class DecisionRecord(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
     )
     gate_kind = models.CharField(max_length=20, choices=GateKind.choices, blank=True)
-    from_stage = models.PositiveSmallIntegerField()
-    to_stage = models.PositiveSmallIntegerField()
+    from_stage = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_stage = models.PositiveSmallIntegerField(null=True, blank=True)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     visibility = models.CharField(max_length=10, choices=Visibility.choices)
     actor = models.ForeignKey(
@@ -83,11 +88,16 @@ class DecisionRecord(models.Model):
     class Meta:
         ordering = ["relationship_id", "id"]
         constraints = [
+            # An organization's own chain (no relationship) is one chain too: NULLs not distinct.
             models.UniqueConstraint(
-                fields=["relationship", "chain", "sequence"], name="decision_record_sequence"
+                fields=["relationship", "chain", "sequence"],
+                name="decision_record_sequence",
+                nulls_distinct=False,
             ),
             models.UniqueConstraint(
-                fields=["relationship", "chain", "prev_hash"], name="decision_record_no_fork"
+                fields=["relationship", "chain", "prev_hash"],
+                name="decision_record_no_fork",
+                nulls_distinct=False,
             ),
             models.CheckConstraint(
                 condition=Q(chain="joint") | Q(chain__regex=r"^(internal|member):[0-9]+$"),
@@ -106,8 +116,21 @@ class DecisionRecord(models.Model):
                 | (~Q(kind__in=REQUEST_KINDS) & Q(gate__isnull=False)),
                 name="decision_record_gate_link",
             ),
+            # About a relationship: its stages; about none: internal, and no stage.
             models.CheckConstraint(
-                condition=Q(from_stage__gte=1, from_stage__lte=8, to_stage__gte=1, to_stage__lte=8),
+                condition=Q(
+                    relationship__isnull=False,
+                    from_stage__gte=1,
+                    from_stage__lte=8,
+                    to_stage__gte=1,
+                    to_stage__lte=8,
+                )
+                | Q(
+                    relationship__isnull=True,
+                    from_stage__isnull=True,
+                    to_stage__isnull=True,
+                    visibility="internal",
+                ),
                 name="decision_record_stages",
             ),
         ]
@@ -126,7 +149,7 @@ class DecisionRecord(models.Model):
     @property
     def closes_relationship(self) -> bool:
         """The advance out of the last stage: the exit is complete, there is no next stage."""
-        return self.from_stage == self.to_stage == Stage.EXIT
+        return self.from_stage == self.to_stage == Stage.EXIT and self.from_stage is not None
 
 
 class GateApprover(models.Model):
@@ -137,7 +160,9 @@ class GateApprover(models.Model):
     """
 
     gate = models.ForeignKey(DecisionRecord, on_delete=models.PROTECT, related_name="approvers")
-    relationship = models.ForeignKey(Relationship, on_delete=models.PROTECT, related_name="+")
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     visibility = models.CharField(max_length=10, choices=Visibility.choices)
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")

@@ -18,7 +18,11 @@ from lifecycle.selectors.documents import (
     version_decisions,
     with_version_details,
 )
-from lifecycle.services.document_versions import version_decision_check, version_requester_check
+from lifecycle.services.document_versions import (
+    version_approval_rule,
+    version_decision_check,
+    version_requester_check,
+)
 from lifecycle.services.documents import document_start_check
 from relationships.models import Relationship
 from relationships.permissions import can
@@ -162,5 +166,14 @@ def versions_panel_context(request: HttpRequest, document: Document) -> dict:
         ],
         "may_request_issue": may_request,
         "version_awaits_me": awaits_me,
-        "issuable": document.relationship_id is not None,
+        # Why an issue cannot be asked for yet (no SER named), said before anyone tries.
+        "issue_blocker": _issue_blocker(document) if may_request else "",
     }
+
+
+def _issue_blocker(document) -> str:
+    try:
+        version_approval_rule(document)
+    except ApplicationError as error:
+        return error.message
+    return ""

@@ -36,12 +36,13 @@ from lifecycle.services.approvers import (
     requester_role,
 )
 from lifecycle.services.gates import gate_is_defeated, gate_is_satisfied
-from lifecycle.services.ledger import record_append, relationship_lock
+from lifecycle.services.ledger import organization_lock, record_append, relationship_lock
 from relationships.models import (
     Membership,
     Party,
     PartyStatus,
     Relationship,
+    Role,
     Visibility,
 )
 from relationships.services.relationships import relationship_ensure_open
@@ -105,15 +106,33 @@ def content_hash(title: str, sections: list[dict]) -> str:
 # --- requesting the issue --------------------------------------------------------------------
 
 
+def _stage(relationship: Relationship | None) -> int | None:
+    """The stage a ledger entry is made in: none for the organization's own documents."""
+    return relationship.current_stage if relationship is not None else None
+
+
+def _corporate_requester_check(document: Document, requested_by: Membership) -> bool:
+    """The corporate RMP: a relationship manager or an administrator of its organization asks;
+    in a micro, small or medium organization its SER may ask too, and approve it alone."""
+    if requested_by.organization_id != document.organization_id:
+        raise PermissionRefused("Only the organization's own members ask for its issue.")
+    if requested_by.role in (Role.ADMIN, Role.RELATIONSHIP_MANAGER):
+        return False
+    organization = document.organization
+    if organization.is_sme and organization.ser_id == requested_by.pk:
+        return True
+    raise PermissionRefused(
+        "A relationship manager or an administrator asks for an issue (or, in a micro, small "
+        "or medium organization, its SER).",
+        code="cannot_request_issue",
+    )
+
+
 def version_requester_check(*, document: Document, requested_by: Membership) -> bool:
     """Who may ask for a document's issue; returns whether the requester may also approve it
     (the SME profile's owner who is the party's own SER, recorded as such)."""
     if document.relationship is None:
-        raise Conflict(
-            "The corporate RMP is issued by the SER of the organization's management system, "
-            "which CBRMS does not hold yet; keep it as a draft for now.",
-            code="not_issuable_yet",
-        )
+        return _corporate_requester_check(document, requested_by)
     relationship = document.relationship
     party = active_party(relationship, requested_by.organization_id)
     if party is None:
@@ -135,8 +154,21 @@ def version_requester_check(*, document: Document, requested_by: Membership) -> 
 
 def version_approval_rule(document: Document) -> ApprovalRule:
     """Joint documents: the SER of every active party (an ecosystem's quorum rule applies).
-    An organization's own document: its own SER."""
+    An organization's own document: its own SER (of the relationship, or of its management
+    system for the corporate RMP)."""
     relationship = document.relationship
+    if relationship is None:
+        organization = document.organization
+        if organization.ser_id is None:
+            raise ValidationFailed(
+                f"{organization.name} must name the SER of its management system first "
+                "(an administrator does, on the Members page).",
+                code="ser_missing",
+            )
+        slot = ApproverSlot(
+            organization.pk, organization.name, organization.ser, ApproverPool.REQUIRED
+        )
+        return ApprovalRule(slots=(slot,), quorum=0)
     if document.visibility == Visibility.JOINT:
         return approval_rule(relationship=relationship, from_stage=Stage.WORKING_TOGETHER)
     party = active_party(relationship, document.organization_id)
@@ -156,9 +188,14 @@ def version_request(
     *, document: Document, requested_by: Membership, reason: str = ""
 ) -> DocumentVersion:
     """Freeze the document as it stands and ask its SERs to issue it."""
-    relationship = relationship_lock(document.relationship) if document.relationship_id else None
+    if document.relationship_id:
+        relationship = relationship_lock(document.relationship)
+    else:
+        relationship = None
+        organization_lock(document.organization_id)
     self_approval = version_requester_check(document=document, requested_by=requested_by)
-    relationship_ensure_open(relationship)
+    if relationship is not None:
+        relationship_ensure_open(relationship)
     # unscoped(by-id): the document's own versions
     versions = DocumentVersion.objects.unscoped().filter(document=document)
     pending = versions.filter(status=VersionStatus.IN_APPROVAL).first()
@@ -188,8 +225,8 @@ def version_request(
         kind=RecordKind.ISSUE_REQUESTED,
         organization_id=organization_id,
         visibility=document.visibility,
-        from_stage=relationship.current_stage,
-        to_stage=relationship.current_stage,
+        from_stage=_stage(relationship),
+        to_stage=_stage(relationship),
         actor=requested_by,
         text=reason,
         payload={
@@ -251,7 +288,11 @@ def version_decide(
 ) -> DocumentVersion:
     """One SER's decision; the last approval needed issues the version, a rejection that
     leaves it unable to pass rejects it. Each step is a ledger entry."""
-    relationship = relationship_lock(version.relationship)
+    if version.relationship_id:
+        relationship = relationship_lock(version.relationship)
+    else:
+        relationship = None
+        organization_lock(version.organization_id)
     # unscoped(lock): re-read under the lock
     version = DocumentVersion.objects.unscoped().select_related("request").get(pk=version.pk)
     decisions = version_decision_check(

@@ -11,6 +11,9 @@ reads all of it, with no gap in its numbering that counts what they may not see:
   approvals), seen by it and the orchestrator, and by the other members only while the
   orchestrator keeps the member directory open.
 
+An organization's decisions about no relationship (the issue of its corporate RMP) form its own
+chain ``internal:<organization id>`` with no relationship (``organization_chain_verify``).
+
 Each entry holds its chain's previous hash and a SHA-256 over its content (``chain`` included);
 ``sequence`` counts within the chain. Entries sealed before the split into chains keep their
 place in the old, single chain in ``legacy_*`` (migration 0004), which ``legacy_verify`` checks.
@@ -26,7 +29,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from lifecycle.models import GENESIS_HASH, DecisionRecord
-from relationships.models import Membership, Relationship, Visibility
+from relationships.models import Membership, Organization, Relationship, Visibility
 
 JOINT_CHAIN = "joint"
 
@@ -49,9 +52,9 @@ LEGACY_HASHED_FIELDS = (
 HASHED_FIELDS = (*LEGACY_HASHED_FIELDS, "chain", "legacy_hash")
 
 
-def chain_of(*, relationship: Relationship, organization_id: int, visibility: str) -> str:
+def chain_of(*, relationship: Relationship | None, organization_id: int, visibility: str) -> str:
     """The audience an entry belongs to (see the module)."""
-    if visibility == Visibility.INTERNAL:
+    if relationship is None or visibility == Visibility.INTERNAL:
         return f"internal:{organization_id}"
     if relationship.is_ecosystem and organization_id != relationship.lead_organization_id:
         return f"member:{organization_id}"
@@ -82,25 +85,34 @@ def relationship_lock(relationship: Relationship) -> Relationship:
     return Relationship.objects.unscoped().select_for_update().get(pk=relationship.pk)
 
 
+def organization_lock(organization_id: int) -> Organization:
+    """The organization's row, locked: the entries of its own chain (about no relationship)
+    are appended one at a time."""
+    # unscoped(lock): the organization, under the lock
+    return Organization.objects.unscoped().select_for_update().get(pk=organization_id)
+
+
 def record_append(
     *,
-    relationship: Relationship,
+    relationship: Relationship | None,
     kind: str,
     organization_id: int,
     visibility: str,
-    from_stage: int,
-    to_stage: int,
+    from_stage: int | None,
+    to_stage: int | None,
     gate: DecisionRecord | None = None,
     gate_kind: str = "",
     actor: Membership | None = None,
     text: str = "",
     payload: dict | None = None,
 ) -> DecisionRecord:
-    """Append one entry to the chain of its audience in ``relationship``'s ledger.
+    """Append one entry to the chain of its audience in ``relationship``'s ledger (or, with no
+    relationship, to the organization's own chain).
 
-    The caller holds the relationship's row lock (``select_for_update``), so entries of one
-    relationship are appended one at a time; the unique (relationship, chain, sequence) and
-    (relationship, chain, prev_hash) constraints stop a fork even if a caller forgot.
+    The caller holds the relationship's row lock (``select_for_update``; the organization's,
+    ``organization_lock``, for its own chain), so entries are appended one at a time; the
+    unique (relationship, chain, sequence) and (relationship, chain, prev_hash) constraints
+    (NULLs not distinct) stop a fork even if a caller forgot.
     """
     chain = chain_of(
         relationship=relationship, organization_id=organization_id, visibility=visibility
@@ -113,7 +125,7 @@ def record_append(
         .first()
     )
     fields = {
-        "relationship_id": relationship.pk,
+        "relationship_id": relationship.pk if relationship else None,
         "chain": chain,
         "sequence": (last["sequence"] + 1) if last else 1,
         "kind": kind,
@@ -132,7 +144,7 @@ def record_append(
     prev_hash = last["hash"] if last else GENESIS_HASH
     created_at = timezone.now()  # microseconds, as PostgreSQL stores them: the digest recomputes
     digest = record_digest(prev_hash=prev_hash, created_at=created_at, **fields)
-    # unscoped(create): appended to a chain of the relationship
+    # unscoped(create): appended to a chain of the relationship, or of the organization
     return DecisionRecord.objects.unscoped().create(
         **fields, created_at=created_at, prev_hash=prev_hash, hash=digest
     )
@@ -230,6 +242,19 @@ def chain_verify(*, relationship_id: int, chains: list[str] | None = None) -> Ch
         )
         results.append(_verify_rows(chain, rows))
     return ChainVerification(relationship_id, results)
+
+
+def organization_chain_verify(*, organization_id: int) -> ChainResult:
+    """Recompute the organization's own chain: its decisions about no relationship."""
+    chain = f"internal:{organization_id}"
+    rows = (
+        DecisionRecord.objects.unscoped()  # unscoped(by-id): the organization's chain, whole
+        .filter(relationship__isnull=True, chain=chain)
+        .order_by("sequence")
+        .values("created_at", "prev_hash", "hash", *HASHED_FIELDS)
+        .iterator(chunk_size=500)
+    )
+    return _verify_rows(chain, rows)
 
 
 def legacy_verify(*, relationship_id: int) -> ChainResult:

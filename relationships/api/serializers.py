@@ -44,9 +44,26 @@ class OrganizationSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MemberSummarySerializer(serializers.ModelSerializer):
+    """A member named in another record (a party's SER, a token's owner)."""
+
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "full_name"]
+        read_only_fields = fields
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     is_sme = serializers.BooleanField(
         read_only=True, help_text="Micro, small or medium: may use the ISO 44003 SME profile."
+    )
+    ser = MemberSummarySerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The SER of the organization's management system: issues its corporate RMP.",
     )
 
     class Meta:
@@ -59,6 +76,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "sector",
             "country",
             "is_sme",
+            "ser",
             "created_at",
             "updated_at",
         ]
@@ -71,6 +89,12 @@ class OrganizationUpdateSerializer(InputSerializer):
     sector = serializers.CharField(max_length=120, required=False, allow_blank=True)
     country = serializers.RegexField(
         r"^[A-Za-z]{2}$", required=False, help_text="ISO 3166-1 alpha-2 code, e.g. GB."
+    )
+    ser = ScopedRelatedField(
+        Membership,
+        required=False,
+        allow_null=True,
+        help_text="Membership id of the executive who is the SER of your management system.",
     )
 
 
@@ -102,18 +126,6 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 class MembershipUpdateSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
-
-
-class MemberSummarySerializer(serializers.ModelSerializer):
-    """A member named in another record (a party's SER, a token's owner)."""
-
-    email = serializers.EmailField(source="user.email", read_only=True)
-    full_name = serializers.CharField(source="user.full_name", read_only=True)
-
-    class Meta:
-        model = Membership
-        fields = ["id", "email", "full_name"]
-        read_only_fields = fields
 
 
 class MemberInvitationSerializer(serializers.ModelSerializer):

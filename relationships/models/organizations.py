@@ -23,6 +23,16 @@ class Organization(models.Model):
     size_class = models.CharField(max_length=10, choices=SizeClass.choices)
     sector = models.CharField(max_length=120, blank=True)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. GB")
+    ser = models.ForeignKey(
+        "relationships.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="senior executive responsible",
+        help_text="The executive answering for the organization's management system of "
+        "collaborative relationships: issues its corporate RMP.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,8 +7,9 @@ from django.db import IntegrityError, transaction
 
 from cbrms.errors import Conflict, ValidationFailed
 from relationships.models import Membership, Organization, Party, Role
+from relationships.services.relationships import check_ser
 
-ORGANIZATION_EDITABLE = ("name", "size_class", "sector", "country")
+ORGANIZATION_EDITABLE = ("name", "size_class", "sector", "country", "ser")
 
 
 @transaction.atomic
@@ -43,6 +44,8 @@ def organization_update(*, organization: Organization, **changes) -> Organizatio
         )
     if "country" in changes:
         changes["country"] = changes["country"].upper()
+    if changes.get("ser") is not None:
+        check_ser(organization_id=organization.pk, ser=changes["ser"])
     for field, value in changes.items():
         setattr(organization, field, value)
     organization.save(update_fields=[*changes, "updated_at"])
@@ -88,6 +91,13 @@ def _ensure_not_serving_as_ser(membership: Membership) -> None:
     if Party.objects.unscoped().filter(ser=membership, status="active").exists():
         raise Conflict(
             "This member is the SER of an active relationship; name another SER first.",
+            code="member_is_ser",
+        )
+    # unscoped(by-id): the membership's own organization
+    if Organization.objects.unscoped().filter(ser=membership).exists():
+        raise Conflict(
+            "This member is the SER of the organization's management system; name another "
+            "SER first.",
             code="member_is_ser",
         )
 

@@ -51,7 +51,8 @@ def _check_profile(*, organization: Organization, relationship_type: str, profil
         )
 
 
-def _check_ser(*, organization_id: int, ser: Membership | None) -> None:
+def check_ser(*, organization_id: int, ser: Membership | None) -> None:
+    """A SER is an executive of the organization it answers for."""
     if ser is None:
         return
     if ser.organization_id != organization_id:
@@ -106,7 +107,7 @@ def relationship_create(
             else FrameworkProfile.ISO44001
         )
     _check_profile(organization=organization, relationship_type=type, profile=framework_profile)
-    _check_ser(organization_id=organization.pk, ser=ser)
+    check_ser(organization_id=organization.pk, ser=ser)
     # unscoped(create): the new relationship, led by the caller
     relationship = Relationship.objects.unscoped().create(
         name=name,
@@ -257,7 +258,7 @@ def party_accept(
         raise PermissionRefused("Only the invited organization may accept its invitation.")
     if party.status != PartyStatus.INVITED:
         raise Conflict("This invitation is no longer open.", code="invitation_closed")
-    _check_ser(organization_id=organization.pk, ser=ser)
+    check_ser(organization_id=organization.pk, ser=ser)
     party.status = PartyStatus.ACTIVE
     party.joined_at = timezone.now()
     if ser is not None:
@@ -301,7 +302,7 @@ def party_set_ser(*, party: Party, organization: Organization, ser: Membership |
     """Each party names its own SER: nobody else can."""
     if party.organization_id != organization.pk:
         raise PermissionRefused("Each organization names its own SER.", code="not_own_party")
-    _check_ser(organization_id=organization.pk, ser=ser)
+    check_ser(organization_id=organization.pk, ser=ser)
     party.ser = ser
     party.save(update_fields=["ser", "updated_at"])
     return party

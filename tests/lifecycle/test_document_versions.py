@@ -193,14 +193,6 @@ def test_an_internal_rmp_is_issued_by_its_own_ser_and_seen_by_nobody_else(world,
         )
         .exists()
     )
-    corporate = lead.manager_api.post(
-        f"/api/v1/orgs/{world.own.slug}/documents/", {"kind": "corporate_rmp"}, format="json"
-    ).json()
-    refused = lead.manager_api.post(
-        f"/api/v1/orgs/{world.own.slug}/documents/{corporate['id']}/versions/", {}
-    )
-    assert refused.status_code == 409
-    assert refused.json()["code"] == "not_issuable_yet"
 
 
 def test_two_versions_compare_section_by_section(world, lead, partner, joint_rmp):

@@ -197,6 +197,11 @@ class TestSeedDemo:
         objectives = Section.objects.unscoped().get(document=joint, key="objectives")
         frozen = next(s for s in issued.sections if s["key"] == "objectives")
         assert objectives.body != frozen["body"]
+        corporate = DocumentVersion.objects.unscoped().get(
+            document=documents[("northwind", "corporate_rmp")]
+        )
+        assert (corporate.status, corporate.relationship_id) == ("issued", None)
+        assert organization("northwind").ser.user.email == "executive@northwind.example"
         exit_strategy = documents[("northwind", "exit_strategy")]
         assert exit_strategy.visibility == "joint"
         assert DocumentVersion.objects.unscoped().get(document=exit_strategy).status == "issued"

@@ -26,6 +26,7 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "organization-switch": (None, READ),
     "relationship-create": (Capability.RELATIONSHIPS_MANAGE, ("GET", "POST")),
     "member-list": (Capability.MEMBERS_VIEW, READ),
+    "organization-ser": (Capability.ORGANIZATION_CHANGE, WRITE),
     "member-invite": (Capability.MEMBERS_MANAGE, WRITE),
     "member-unlock": (Capability.MEMBERS_MANAGE, WRITE),
     "member-invitation-resend": (Capability.MEMBERS_MANAGE, WRITE),

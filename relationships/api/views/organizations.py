@@ -55,7 +55,7 @@ class OrganizationViewSet(mixins.RetrieveModelMixin, UpdateMixin, OrgViewSet):
     filter_backends = []
 
     def narrow_queryset(self, queryset):
-        return queryset.filter(pk=self.organization.pk)
+        return queryset.filter(pk=self.organization.pk).select_related("ser__user")
 
     def update_object(self, serializer):
         return organization_update(organization=serializer.instance, **serializer.validated_data)
