@@ -31,6 +31,7 @@ from relationships.models import (
     Role,
     User,
 )
+from relationships.models.invitations import EmailInvitation
 
 
 def invitation_lifetime() -> timedelta:
@@ -39,6 +40,58 @@ def invitation_lifetime() -> timedelta:
 
 def normalized(email: str) -> str:
     return email.strip().lower()
+
+
+# --- what every emailed invitation's link goes through (members' and partners') -------------
+
+
+def fresh_link() -> dict:
+    """The fields of a new link: its secret, when it is sent and until when it works."""
+    now = timezone.now()
+    return {
+        "nonce": secrets.token_urlsafe(32),
+        "sent_at": now,
+        "expires_at": now + invitation_lifetime(),
+    }
+
+
+def link_renew(invitation: EmailInvitation) -> None:
+    """Resend: a new link (the old one stops working) and a new expiry, also once expired."""
+    if not invitation.is_open:
+        raise Conflict(
+            f"This invitation is {invitation.status_label.lower()}: invite again.",
+            code="invitation_closed",
+        )
+    for field, value in fresh_link().items():
+        setattr(invitation, field, value)
+    invitation.save(update_fields=["nonce", "sent_at", "expires_at", "updated_at"])
+
+
+def link_revoke(invitation: EmailInvitation) -> None:
+    """Withdraw an open invitation: its link stops working at once."""
+    if not invitation.is_open:
+        raise Conflict(
+            f"This invitation is {invitation.status_label.lower()} already.",
+            code="invitation_closed",
+        )
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at", "updated_at"])
+
+
+def ensure_pending(invitation: EmailInvitation) -> None:
+    """Answerable: not answered, revoked or expired."""
+    if invitation.status != InvitationStatus.PENDING:
+        raise Conflict(
+            f"This invitation is {invitation.status_label.lower()}.",
+            code="invitation_closed",
+        )
+
+
+def link_decline(invitation: EmailInvitation) -> None:
+    """Whoever followed the link says no; the inviter sees the invitation declined."""
+    ensure_pending(invitation)
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at", "updated_at"])
 
 
 def _notify(invitation: MemberInvitation) -> None:
@@ -65,7 +118,6 @@ def member_invite(
     # unscoped(by-id): members of the inviting organization
     if Membership.objects.unscoped().filter(organization=organization, user__email=email).exists():
         raise Conflict(f"{email} is a member already.", code="already_member")
-    now = timezone.now()
     try:
         with transaction.atomic():
             # unscoped(create): the inviting organization's invitation
@@ -74,9 +126,7 @@ def member_invite(
                 email=email,
                 role=role,
                 invited_by=invited_by,
-                nonce=secrets.token_urlsafe(32),
-                sent_at=now,
-                expires_at=now + invitation_lifetime(),
+                **fresh_link(),
             )
     except IntegrityError:
         raise Conflict(
@@ -96,16 +146,7 @@ def _locked(invitation: MemberInvitation) -> MemberInvitation:
 def member_invitation_resend(*, invitation: MemberInvitation) -> MemberInvitation:
     """Send the invitation again with a new link (the old one stops working) and a new expiry."""
     invitation = _locked(invitation)
-    if not invitation.is_open:
-        raise Conflict(
-            f"This invitation is {invitation.status_label.lower()}: invite again.",
-            code="invitation_closed",
-        )
-    now = timezone.now()
-    invitation.nonce = secrets.token_urlsafe(32)
-    invitation.sent_at = now
-    invitation.expires_at = now + invitation_lifetime()
-    invitation.save(update_fields=["nonce", "sent_at", "expires_at", "updated_at"])
+    link_renew(invitation)
     _notify(invitation)
     return invitation
 
@@ -114,25 +155,11 @@ def member_invitation_resend(*, invitation: MemberInvitation) -> MemberInvitatio
 def member_invitation_revoke(*, invitation: MemberInvitation) -> MemberInvitation:
     """Withdraw an open invitation: its link stops working at once."""
     invitation = _locked(invitation)
-    if not invitation.is_open:
-        raise Conflict(
-            f"This invitation is {invitation.status_label.lower()} already.",
-            code="invitation_closed",
-        )
-    invitation.revoked_at = timezone.now()
-    invitation.save(update_fields=["revoked_at", "updated_at"])
+    link_revoke(invitation)
     return invitation
 
 
 # --- the answer ----------------------------------------------------------------------------
-
-
-def _ensure_pending(invitation: MemberInvitation) -> None:
-    if invitation.status != InvitationStatus.PENDING:
-        raise Conflict(
-            f"This invitation is {invitation.status_label.lower()}.",
-            code="invitation_closed",
-        )
 
 
 def _ensure_addressed_to(invitation: MemberInvitation, user: User) -> None:
@@ -148,7 +175,7 @@ def _ensure_addressed_to(invitation: MemberInvitation, user: User) -> None:
 def member_invitation_accept(*, invitation: MemberInvitation, user: User) -> Membership:
     """``user`` (the invited address, logged in) becomes a member with the invitation's role."""
     invitation = _locked(invitation)
-    _ensure_pending(invitation)
+    ensure_pending(invitation)
     _ensure_addressed_to(invitation, user)
     # unscoped(create): the invitee joins the inviting organization
     membership, _ = Membership.objects.unscoped().get_or_create(
@@ -170,9 +197,7 @@ def member_invitation_accept(*, invitation: MemberInvitation, user: User) -> Mem
 def member_invitation_decline(*, invitation: MemberInvitation) -> MemberInvitation:
     """The person says no; the admin sees the invitation declined."""
     invitation = _locked(invitation)
-    _ensure_pending(invitation)
-    invitation.declined_at = timezone.now()
-    invitation.save(update_fields=["declined_at", "updated_at"])
+    link_decline(invitation)
     return invitation
 
 
@@ -191,7 +216,7 @@ def member_signup(*, invitation: MemberInvitation, full_name: str, password: str
     before invitations existed) sets it here.
     """
     invitation = _locked(invitation)
-    _ensure_pending(invitation)
+    ensure_pending(invitation)
     if invited_account(invitation) is not None:
         raise Conflict(
             "There is an account for this address: log in to accept.", code="account_exists"

@@ -11,8 +11,6 @@ so the rules of parties live in one place.
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,7 +18,6 @@ from django.utils import timezone
 from cbrms.errors import Conflict, NotVisible, PermissionRefused, ValidationFailed
 from relationships import hooks, tasks
 from relationships.models import (
-    InvitationStatus,
     Membership,
     Organization,
     PartnerInvitation,
@@ -33,8 +30,12 @@ from relationships.models import (
 )
 from relationships.roles import Capability, role_can
 from relationships.services.members import (
-    invitation_lifetime,
+    ensure_pending,
+    fresh_link,
     invited_account,
+    link_decline,
+    link_renew,
+    link_revoke,
     member_invite,
     normalized,
 )
@@ -75,7 +76,6 @@ def partner_invite(
     commit. ``already_invited`` (409) when an invitation to the address is open here."""
     require_lead(relationship=relationship, organization=organization, action="invite partners")
     relationship_ensure_open(relationship)
-    now = timezone.now()
     try:
         with transaction.atomic():
             # unscoped(create): the lead's own invitation
@@ -86,9 +86,7 @@ def partner_invite(
                 organization_name=organization_name.strip(),
                 message=message.strip(),
                 invited_by=invited_by,
-                nonce=secrets.token_urlsafe(32),
-                sent_at=now,
-                expires_at=now + invitation_lifetime(),
+                **fresh_link(),
             )
     except IntegrityError:
         raise Conflict(
@@ -116,16 +114,7 @@ def partner_invitation_resend(
     invitation = _locked(invitation)
     require_lead(relationship=invitation.relationship, organization=organization)
     relationship_ensure_open(invitation.relationship)
-    if not invitation.is_open:
-        raise Conflict(
-            f"This invitation is {invitation.status_label.lower()}: invite again.",
-            code="invitation_closed",
-        )
-    now = timezone.now()
-    invitation.nonce = secrets.token_urlsafe(32)
-    invitation.sent_at = now
-    invitation.expires_at = now + invitation_lifetime()
-    invitation.save(update_fields=["nonce", "sent_at", "expires_at", "updated_at"])
+    link_renew(invitation)
     _notify(invitation)
     return invitation
 
@@ -139,13 +128,7 @@ def partner_invitation_revoke(
     require_lead(
         relationship=invitation.relationship, organization=organization, action="revoke invitations"
     )
-    if not invitation.is_open:
-        raise Conflict(
-            f"This invitation is {invitation.status_label.lower()} already.",
-            code="invitation_closed",
-        )
-    invitation.revoked_at = timezone.now()
-    invitation.save(update_fields=["revoked_at", "updated_at"])
+    link_revoke(invitation)
     return invitation
 
 
@@ -170,10 +153,7 @@ def party_invitation_resend(*, party: Party, organization: Organization) -> Part
 
 
 def _ensure_answerable(invitation: PartnerInvitation) -> None:
-    if invitation.status != InvitationStatus.PENDING:
-        raise Conflict(
-            f"This invitation is {invitation.status_label.lower()}.", code="invitation_closed"
-        )
+    ensure_pending(invitation)
     relationship_ensure_open(invitation.relationship)
 
 
@@ -304,12 +284,7 @@ def partner_join(
 def partner_invitation_decline(*, invitation: PartnerInvitation) -> PartnerInvitation:
     """Whoever followed the link says no; the lead sees the invitation declined."""
     invitation = _locked(invitation)
-    if invitation.status != InvitationStatus.PENDING:
-        raise Conflict(
-            f"This invitation is {invitation.status_label.lower()}.", code="invitation_closed"
-        )
-    invitation.declined_at = timezone.now()
-    invitation.save(update_fields=["declined_at", "updated_at"])
+    link_decline(invitation)
     return invitation
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from relationships.models import Party, Relationship, Role
-from tests.factories import OrganizationFactory
+from relationships.models import PartnerInvitation, Party, Relationship, Role
+from relationships.services.partners import join_request
+from relationships.services.relationships import party_invite
+from tests.factories import OrganizationFactory, make_relationship
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +129,47 @@ def test_parties_invite(actor, world):
     assert outcome(response) == write_outcome(actor, 201)
     invited = Party.objects.unscoped().filter(organization=invitee).exists()
     assert invited == (response.status_code == 201)
+
+
+def test_invite_by_email(actor, world):
+    response = actor.client.post(
+        rel_url(actor, world.relationship.pk, "partner-invitations/"),
+        {"email": "someone@newco.example", "organization_name": "Newco"},
+        format="json",
+    )
+    assert outcome(response) == write_outcome(actor, 201)
+    sent = PartnerInvitation.objects.unscoped().filter(email="someone@newco.example").exists()
+    assert sent == (response.status_code == 201)
+
+
+def test_remind_an_invited_organization(actor, world):
+    invitee = OrganizationFactory(slug="invitee")
+    party = party_invite(relationship=world.relationship, organization=world.own, invitee=invitee)
+    before = Party.objects.unscoped().get(pk=party.pk).notified_at
+    response = actor.client.post(
+        rel_url(actor, world.relationship.pk, f"parties/{party.pk}/resend/")
+    )
+    assert outcome(response) == write_outcome(actor, 200)
+    after = Party.objects.unscoped().get(pk=party.pk).notified_at
+    assert (after != before) == (response.status_code == 200)
+
+
+@pytest.mark.parametrize("decision", ["approve", "refuse"])
+def test_decide_a_request_to_join(actor, world, decision):
+    ecosystem = make_relationship(lead=world.own, partners=(world.partner,), type="ecosystem")
+    ecosystem.open_to_join_requests = True
+    ecosystem.save(update_fields=["open_to_join_requests"])
+    asking = join_request(
+        relationship=ecosystem, organization=OrganizationFactory(slug="asking"), message=""
+    )
+    response = actor.client.post(rel_url(actor, ecosystem.pk, f"parties/{asking.pk}/{decision}/"))
+    # A member of an ecosystem whose directory is closed does not see the asking party.
+    expected = write_outcome(actor, 200)
+    if actor.position == "partner" and expected[0] == 403 and expected[1] == "not_lead":
+        expected = (404, "not_found")
+    assert outcome(response) == expected
+    status = Party.objects.unscoped().get(pk=asking.pk).status
+    assert (status != "requested") == (response.status_code == 200)
 
 
 def test_audit_events_of_the_relationship(actor, world):
