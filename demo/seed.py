@@ -494,6 +494,7 @@ def _ensure_organizations(state: _State, result: DemoSeedResult) -> None:
             if (demo.slug, demo.email(login)) not in state.memberships
         ]
         if not missing:
+            _ensure_management_ser(demo, organization)
             continue
         with acting_as(organization, user=admin):
             for login, full_name in missing:
@@ -506,10 +507,14 @@ def _ensure_organizations(state: _State, result: DemoSeedResult) -> None:
                 )
                 state.memberships.add((demo.slug, email))
                 result.created["memberships"] += 1
-            if "executive" in dict(missing) and organization.ser_id is None:
-                # The executive answers for the management system too: they issue its
-                # corporate RMP.
-                organization_update(organization=organization, ser=_member(demo.slug, "executive"))
+        _ensure_management_ser(demo, organization)
+
+
+def _ensure_management_ser(demo: DemoOrganization, organization: Organization) -> None:
+    """The executive answers for the management system too: they issue its corporate RMP."""
+    if "executive" in demo.people and organization.ser_id is None:
+        with acting_as(organization):
+            organization_update(organization=organization, ser=_member(demo.slug, "executive"))
 
 
 def _member(slug: str, login: str) -> Membership:
@@ -620,7 +625,7 @@ def _ensure_outsiders(
     with status ``requested``), and invitations by email not answered yet (made once, with the
     relationship)."""
     lead = state.organizations[demo.lead]
-    if is_new and demo.open_to_join_requests:
+    if demo.open_to_join_requests and not relationship.open_to_join_requests:
         with _acting_for(state, demo.lead):
             relationship_update(
                 relationship=relationship, organization=lead, open_to_join_requests=True

@@ -304,7 +304,10 @@ def relationship_page(
         "own_party": own_party,
         "may_manage_parties": may_manage_parties,
         "ser_form": (
-            PartySerForm(executives=executives_of(request.organization))
+            PartySerForm(
+                executives=executives_of(request.organization),
+                initial={"ser": own_party.ser_id},
+            )
             if may_manage_parties and own_party is not None
             else None
         ),
