@@ -2,7 +2,10 @@ from django.apps import AppConfig
 
 
 class GovernanceConfig(AppConfig):
-    """The joint workspace registers and the audit trail."""
+    """The joint workspace registers: what partner organizations keep and review together."""
 
     name = "governance"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from governance import visibility  # noqa: F401  (the registers' scope rules)

@@ -37,6 +37,8 @@ class Capability(StrEnum):
     DOCUMENTS_START = "documents.start"
     DOCUMENTS_EDIT = "documents.edit"
     DOCUMENTS_ISSUE = "documents.issue"
+    REGISTERS_VIEW = "registers.view"
+    REGISTERS_EDIT = "registers.edit"
 
 
 _EVERYONE = frozenset(Role)
@@ -79,6 +81,9 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.DOCUMENTS_EDIT: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}),
     # Executives ask for an issue only in the SME profile, as their party's SER (the service).
     Capability.DOCUMENTS_ISSUE: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.EXECUTIVE}),
+    Capability.REGISTERS_VIEW: _EVERYONE,
+    # Keeping the registers up to date is everyday work, as writing evidence is.
+    Capability.REGISTERS_EDIT: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}),
 }
 
 

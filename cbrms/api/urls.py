@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("relationships.api.urls")),
     path("", include("lifecycle.api.urls")),
+    path("", include("governance.api.urls")),
 ]

@@ -34,18 +34,25 @@ class OrgViewSet(TenantViewSet):
     schema = ApiAutoSchema()
     input_serializers: ClassVar[dict[str, type[serializers.Serializer]]] = {}
     filter_backends = [DjangoFilterBackend]
+    #: Actions that read the list's filters besides ``list`` itself (an export, a summary of
+    #: the list): the same filters, the same scope, no pages.
+    filtered_actions: ClassVar[tuple[str, ...]] = ()
 
     def get_serializer_class(self):
         return self.input_serializers.get(self.action, self.serializer_class)
 
     def filter_queryset(self, queryset):
-        if self.action != "list":
+        if self.action != "list" and self.action not in self.filtered_actions:
             return queryset
         return super().filter_queryset(queryset)
 
     def query_parameters(self) -> set[str]:
         """The query parameters the action reads: a list's filters, search, ordering and page
-        controls, as the schema documents them; no other action reads any."""
+        controls, as the schema documents them (a filtered action: the filters, search and
+        ordering); no other action reads any."""
+        if self.action in self.filtered_actions:
+            names = set(getattr(self, "filterset_class", None).base_filters)
+            return names
         if self.action != "list":
             return set()
         names: set[str] = set()
@@ -67,7 +74,8 @@ class OrgViewSet(TenantViewSet):
         it: ``?stag=3`` must not quietly answer the whole list as if it were filtered."""
         unknown = sorted(set(request.query_params) - self.query_parameters())
         filterset_class = getattr(self, "filterset_class", None)
-        if not unknown and filterset_class is not None and self.action == "list":
+        filtered = self.action == "list" or self.action in self.filtered_actions
+        if not unknown and filterset_class is not None and filtered:
             # A typed filter (a choice, a number, a boolean) left empty is no value of its
             # type; django-filter would read it as "no filter".
             typed = {

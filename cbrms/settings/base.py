@@ -206,6 +206,7 @@ SPECTACULAR_SETTINGS = {
         "PartyRoleEnum": "relationships.models.choices.PartyRole",
         "PartyStatusEnum": "relationships.models.choices.PartyStatus",
         "InvitationStatusEnum": "relationships.models.invitations.InvitationStatus",
+        "RiskStatusEnum": "governance.models.risks.RiskStatus",
         "RelationshipStatusEnum": "relationships.models.choices.RelationshipStatus",
         "EvidenceKindEnum": "lifecycle.models.choices.EvidenceKind",
         "EvidenceStatusEnum": "lifecycle.models.choices.EvidenceStatus",

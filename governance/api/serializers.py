@@ -1,0 +1,69 @@
+"""Serializers of the workspace registers: one read shape and one input shape per register."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from cbrms.api.serializers import InputSerializer
+from cbrms.tenancy.api import ScopedRelatedField
+from governance.models import Risk, RiskStatus
+from relationships.api.disclosure import DisclosedMemberField, DisclosedOrganizationField
+from relationships.models import Membership, Visibility
+
+SCALE_HELP = "1 (rare / minor) to 5 (almost certain / severe)."
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    organization = DisclosedOrganizationField(help_text="Slug of the owning organization.")
+    owner = DisclosedMemberField(membership_attr="owner")
+    score = serializers.IntegerField(read_only=True, help_text="Likelihood x impact, 1 to 25.")
+
+    class Meta:
+        model = Risk
+        fields = [
+            "id",
+            "relationship",
+            "organization",
+            "visibility",
+            "title",
+            "cause",
+            "effect",
+            "likelihood",
+            "impact",
+            "score",
+            "mitigation",
+            "status",
+            "next_review",
+            "owner",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RiskInputSerializer(InputSerializer):
+    title = serializers.CharField(max_length=200)
+    cause = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    effect = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    likelihood = serializers.IntegerField(min_value=1, max_value=5, help_text=SCALE_HELP)
+    impact = serializers.IntegerField(min_value=1, max_value=5, help_text=SCALE_HELP)
+    mitigation = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=RiskStatus.choices, required=False)
+    next_review = serializers.DateField(required=False, allow_null=True)
+    owner = ScopedRelatedField(
+        Membership,
+        required=False,
+        allow_null=True,
+        help_text="Membership id of the person of your organization who owns the risk.",
+    )
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        help_text="`joint` (every active party sees it; from stage 5) or `internal` (yours).",
+    )
+
+
+class HeatCellSerializer(serializers.Serializer):
+    likelihood = serializers.IntegerField()
+    impact = serializers.IntegerField()
+    count = serializers.IntegerField()

@@ -1,0 +1,13 @@
+"""Governance routes: the workspace registers, nested under a relationship."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from governance.api.risks import RiskViewSet
+
+router = SimpleRouter()
+router.register("risks", RiskViewSet, basename="risk")
+
+urlpatterns = [
+    path("orgs/<slug:org_slug>/relationships/<int:relationship>/", include(router.urls)),
+]

@@ -1,0 +1,6 @@
+"""Models of the governance app, re-exported so callers import from ``governance.models``."""
+
+from governance.models.registers import WorkspaceRecord
+from governance.models.risks import Risk, RiskStatus
+
+__all__ = ["Risk", "RiskStatus", "WorkspaceRecord"]
