@@ -110,7 +110,10 @@ class ApiAutoSchema(AutoSchema):
         extra = {}
         if self.method in _BODY_METHODS:
             extra["400"] = VALIDATION
-        elif self.method == "GET" and self._is_list_view():
+        elif self.method == "GET" and (
+            self._is_list_view()
+            or getattr(self.view, "action", None) in getattr(self.view, "filtered_actions", ())
+        ):
             extra["400"] = LIST_QUERY
         if self.get_auth():
             extra["401"] = UNAUTHENTICATED

@@ -29,6 +29,8 @@ from rest_framework.test import APIClient
 
 from cbrms.audit.filtersets import audited_tables
 from cbrms.audit.models import AuditEvent
+from governance.models import Risk
+from governance.services.risks import risk_create
 from lifecycle.models import DecisionRecord, Document, Evidence, GateApprover, Requirement, Section
 from lifecycle.services.document_versions import version_decide, version_request
 from lifecycle.services.documents import document_create, section_save
@@ -83,6 +85,7 @@ LIST_ROWS = {
     "audit-event-list": ("audit", "id"),
     "approval-inbox": ("decision", "gate"),
     "document-list": ("document", "id"),
+    "risk-list": ("risk", "id"),
 }
 #: Detail routes and the kind of object their ``pk`` names.
 TYPED_DETAILS = {
@@ -93,6 +96,7 @@ TYPED_DETAILS = {
     "gate-detail": "decision",
     "audit-event-detail": "audit",
     "document-detail": "document",
+    "risk-detail": "risk",
 }
 
 
@@ -232,6 +236,26 @@ def _documents(scene: Scene) -> None:
     scene.document_ids = [document.pk for document in made]
 
 
+def _registers(scene: Scene) -> None:
+    """The workspace registers of the shared relationship: each side's internal rows and a
+    joint one, each with markers."""
+    for side, owner, visibility in (
+        (scene.lead, "lead", "internal"),
+        (scene.partner, "partner", "internal"),
+        (scene.lead, "joint", "joint"),
+    ):
+        with as_member(side.manager):
+            risk_create(
+                relationship=Relationship.objects.unscoped().get(pk=scene.shared.pk),
+                membership=side.manager,
+                title=scene.mark(owner, f"risk-{visibility}-title"),
+                cause=scene.mark(owner, f"risk-{visibility}-cause"),
+                likelihood=4,
+                impact=3,
+                visibility=visibility,
+            )
+
+
 def _ids(queryset, relationship_field: str = "relationship_id") -> dict[int, int]:
     return dict(queryset.values_list("id", relationship_field))
 
@@ -267,6 +291,7 @@ def _collect(scene: Scene, organization, markers: set[str]) -> dict[str, dict[in
                 (own & internal) | Q(organization=organization, relationship__isnull=True)
             )
         ),
+        "risk": _ids(Risk.objects.unscoped().filter(own & internal)),
         "audit": {event.pk: event.relationship_id for event in audit},
     }
 
@@ -324,6 +349,7 @@ def scene(world) -> Iterator[Scene]:
     add_evidence(joint, lead.manager, note=scene.mark("lead", "private-joint-note"))
 
     _documents(scene)
+    _registers(scene)
     scene.internal = _collect(scene, lead_org, scene.markers["lead"])
     scene.partner_internal = _collect(scene, partner_org, scene.markers["partner"])
     assert all(scene.internal.values()), scene.internal  # every kind is really there
@@ -496,8 +522,8 @@ class Walk:
             if url in self.visited:
                 return
             response = self.get(url)
-            if response.status_code != 200:
-                return
+            if response.status_code != 200 or "json" not in response.get("Content-Type", ""):
+                return  # an export (CSV): read for markers by ``get``, no rows to page
             data = response.json()
             rows = data.get("results", []) if isinstance(data, dict) else data
             rows = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
