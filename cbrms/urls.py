@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("relationships.urls")),
     path("", include("lifecycle.urls")),
+    path("", include("governance.urls")),
 ]
 
 handler400 = "cbrms.views.bad_request"

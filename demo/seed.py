@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import Max, OuterRef, Q
-from django.db.models.functions import Greatest, JSONArray
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest, JSONArray
+from django.utils import timezone
 from django.utils.text import slugify
 
 from cbrms.tenancy.context import acting_as
@@ -35,7 +37,10 @@ from demo.lifecycle import (
     partner_prepare,
     stages_pass,
 )
+from demo.registers import PARTNERSHIP_RISKS, DemoRisk
 from demo.story import NORTHWIND_CONTOSO, Story
+from governance.models import Risk
+from governance.services.risks import risk_create
 from lifecycle.models import (
     Document,
     DocumentVersion,
@@ -126,6 +131,7 @@ class DemoRelationship:
     open_to_join_requests: bool = False  # ecosystems: any organization may ask to join
     join_requests: tuple[tuple[str, str], ...] = ()  # (slug, message) waiting for the lead
     email_invitations: tuple[tuple[str, str], ...] = ()  # (address, organization name), open
+    risks: tuple[DemoRisk, ...] = ()  # the risk register, from stage 5
 
 
 # The three organizations of the demo, with one person in every role.
@@ -226,6 +232,7 @@ RELATIONSHIPS = (
         stage=5,
         parties=(DemoParty("contoso", ser_login="executive"),),
         story=NORTHWIND_CONTOSO,
+        risks=PARTNERSHIP_RISKS,
     ),
     DemoRelationship(
         name="Contoso warehouse automation supply",
@@ -364,6 +371,10 @@ class _State:
                 self.relationships[(demo.lead, demo.name)].stage_reached >= demo.stage
                 for demo in RELATIONSHIPS
             )
+            and all(
+                self.relationships[(demo.lead, demo.name)].risk_count >= len(demo.risks)
+                for demo in RELATIONSHIPS
+            )
         )
 
 
@@ -387,7 +398,7 @@ def _load_state() -> _State:
             name__in=[r.name for r in RELATIONSHIPS],
             lead_organization__slug__in={r.lead for r in RELATIONSHIPS},
         )
-        .annotate(stage_reached=stage_reached)
+        .annotate(stage_reached=stage_reached, risk_count=_risk_count())
     }
     state = _State(
         organizations={
@@ -418,6 +429,13 @@ def _load_state() -> _State:
         for kind, relationship_id in (organization.document_keys or [])
     }
     return state
+
+
+def _risk_count():
+    """How many risks a relationship's register holds: one subquery."""
+    # unscoped(system): demo data
+    risks = Risk.objects.unscoped().filter(relationship=OuterRef("pk")).order_by()
+    return Coalesce(Subquery(risks.values("relationship").annotate(n=Count("id")).values("n")), 0)
 
 
 def _document_keys():
@@ -593,6 +611,7 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     _ensure_outsiders(demo, relationship, state, result, is_new=is_new)
 
     if not is_new:
+        _ensure_risks(demo, relationship, state)
         return
     story = demo.story
     sides = {demo.lead: lead_side}
@@ -611,6 +630,37 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     )
     if story is not None:
         joint_work(relationship=relationship, sides=sides, story=story)
+    _ensure_risks(demo, relationship, state)
+
+
+def _ensure_risks(demo: DemoRelationship, relationship: Relationship, state: _State) -> None:
+    """The relationship's risk register, each risk recorded by its owner's manager, once it is
+    in the joint workspace (a relationship seeded before registers existed gets it too)."""
+    if not demo.risks or getattr(relationship, "risk_count", 0):
+        return
+    relationship.refresh_from_db(fields=["current_stage", "status"])  # gates may have moved it
+    today = timezone.localdate()
+    for demo_risk in demo.risks:
+        manager = _member(demo_risk.owner, "manager")
+        with _acting_for(state, demo_risk.owner):
+            risk_create(
+                relationship=relationship,
+                membership=manager,
+                title=demo_risk.title,
+                cause=demo_risk.cause,
+                effect=demo_risk.effect,
+                likelihood=demo_risk.likelihood,
+                impact=demo_risk.impact,
+                mitigation=demo_risk.mitigation,
+                status=demo_risk.status,
+                visibility=demo_risk.visibility,
+                next_review=(
+                    today + timedelta(days=demo_risk.review_in_days)
+                    if demo_risk.review_in_days is not None
+                    else None
+                ),
+            )
+    relationship.risk_count = len(demo.risks)
 
 
 def _ensure_outsiders(

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.test import RequestFactory
 
 from cbrms.tenancy.context import acting_as
+from governance.models import Risk
 from lifecycle.models import (
     DecisionRecord,
     Document,
@@ -220,6 +221,27 @@ class TestSeedDemo:
         }
         assert set(pinned) == {"iso44001:8.6.11", "iso44001:8.6.9"}
         assert pinned["iso44001:8.6.11"].content_hash == issued.content_hash
+
+    def test_the_partnership_keeps_a_risk_register_with_each_side_s_internal_risks(self, seeded):
+        relationship = partnership()
+        risks = Risk.objects.unscoped().filter(relationship=relationship)
+        assert risks.count() >= 12
+        kinds = {(r.organization.slug, r.visibility) for r in risks.select_related("organization")}
+        assert kinds == {
+            ("northwind", "joint"),
+            ("contoso", "joint"),
+            ("northwind", "internal"),
+            ("contoso", "internal"),
+        }
+        with acting_as(organization("contoso")):
+            seen = set(Risk.objects.filter(relationship=relationship).values_list("pk", flat=True))
+        northwind_internal = set(
+            risks.filter(organization__slug="northwind", visibility="internal").values_list(
+                "pk", flat=True
+            )
+        )
+        assert northwind_internal
+        assert not seen & northwind_internal
 
     def test_organizations_are_on_their_way_in(self, seeded):
         ecosystem = Relationship.objects.unscoped().get(

@@ -1,0 +1,17 @@
+"""Browser URLs of the workspace registers, under a relationship of the acting organization."""
+
+from django.urls import include, path
+
+from governance import views
+
+relationship_patterns = [
+    path("risks/", views.risk_list, name="risk-list"),
+    path("risks/new/", views.risk_create_view, name="risk-create"),
+    path("risks/export.csv", views.risk_export, name="risk-export"),
+    path("risks/<int:risk_pk>/", views.risk_page, name="risk-page"),
+    path("risks/<int:risk_pk>/save/", views.risk_update_view, name="risk-update"),
+]
+
+urlpatterns = [
+    path("o/<slug:org_slug>/relationships/<int:pk>/", include(relationship_patterns)),
+]

@@ -1,0 +1,188 @@
+"""Browser pages of the workspace registers. Views translate HTTP to the services and back; the
+scope is the tenancy layer's, the rules the services'."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cbrms.errors import ApplicationError
+from governance.api.exports import csv_response
+from governance.api.risks import EXPORT_COLUMNS, RiskFilterSet
+from governance.forms import IMPACT, LIKELIHOOD, RiskForm
+from governance.models import Risk
+from governance.services.risks import risk_create, risk_update
+from lifecycle.selectors.checklist import assignable_members
+from relationships.models import Relationship
+from relationships.permissions import can, capability_required
+from relationships.roles import Capability
+
+RISKS_PER_PAGE = 50
+#: The filters the page offers (the API's filter set reads them, so the page and the API agree).
+PAGE_FILTERS = ("status", "visibility", "likelihood", "impact", "organization")
+
+
+def _relationship(pk: int) -> Relationship:
+    return get_object_or_404(Relationship.objects.select_related("lead_organization"), pk=pk)
+
+
+def _filtered(request: HttpRequest, relationship: Relationship):
+    """The risks the page shows: the API's filter set over the scoped rows."""
+    data = {k: v for k, v in request.GET.lists() if k in PAGE_FILTERS and any(v)}
+    base = Risk.objects.filter(relationship=relationship).select_related(
+        "organization", "owner__user", "owner__organization"
+    )
+    filterset = RiskFilterSet(data=_flat(data), queryset=base)
+    return filterset, (filterset.qs if filterset.is_valid() else base.none()), data
+
+
+def _flat(data: dict) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key, values in data.items():
+        query.setlist(key, values)
+    return query
+
+
+def _heat_map(queryset, request, relationship) -> list[dict]:
+    """Rows of impact 5 to 1, cells of likelihood 1 to 5: the count and the link filtering the
+    list to that cell (the other filters kept)."""
+    counts = {
+        (row["likelihood"], row["impact"]): row["count"]
+        for row in queryset.order_by().values("likelihood", "impact").annotate(count=Count("id"))
+    }
+    kept = [(k, v) for k, v in request.GET.lists() for v in v if k in ("status", "visibility")]
+    base = reverse("risk-list", args=[request.organization.slug, relationship.pk])
+    rows = []
+    for impact, impact_label in reversed(IMPACT):
+        cells = []
+        for likelihood, _ in LIKELIHOOD:
+            query = urlencode([*kept, ("likelihood", likelihood), ("impact", impact)])
+            cells.append(
+                {
+                    "likelihood": likelihood,
+                    "score": likelihood * impact,
+                    "count": counts.get((likelihood, impact), 0),
+                    "url": f"{base}?{query}#risk-results",
+                }
+            )
+        rows.append({"impact": impact, "label": impact_label, "cells": cells})
+    return rows
+
+
+def _list_page(request, relationship, *, form=None, status=200):
+    filterset, risks, data = _filtered(request, relationship)
+    heat_source = Risk.objects.filter(relationship=relationship)
+    heat_filters = {k: v for k, v in data.items() if k in ("status", "visibility")}
+    heat = RiskFilterSet(data=_flat(heat_filters), queryset=heat_source)
+    may_edit = can(request, Capability.REGISTERS_EDIT)
+    page = Paginator(risks, RISKS_PER_PAGE).get_page(request.GET.get("page"))
+    export_query = urlencode([(k, v) for k, vs in data.items() for v in vs])
+    context = {
+        "relationship": relationship,
+        "filterset": filterset,
+        "filters": data,
+        "page": page,
+        "heat_map": _heat_map(
+            heat.qs if heat.is_valid() else heat_source.none(), request, relationship
+        ),
+        "likelihoods": LIKELIHOOD,
+        "may_edit": may_edit,
+        "form": form or (RiskForm(members=list(assignable_members())) if may_edit else None),
+        "export_url": reverse("risk-export", args=[request.organization.slug, relationship.pk])
+        + (f"?{export_query}" if export_query else ""),
+    }
+    template = (
+        "governance/_risk_results.html"
+        if request.htmx and request.htmx.target == "risk-results"
+        else "governance/risks.html"
+    )
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def risk_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """The risk register of a relationship: heat map, filters, list, and a form to add one."""
+    return _list_page(request, _relationship(pk))
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_EDIT)
+def risk_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    relationship = _relationship(pk)
+    form = RiskForm(request.POST, members=list(assignable_members()))
+    if form.is_valid():
+        try:
+            risk = risk_create(
+                relationship=relationship, membership=request.membership, **form.service_arguments()
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"Risk “{risk.title}” recorded (score {risk.score}).")
+            return redirect("risk-list", org_slug=org_slug, pk=pk)
+    return _list_page(request, relationship, form=form, status=400)
+
+
+def _risk(pk: int, risk_pk: int) -> tuple[Relationship, Risk]:
+    relationship = _relationship(pk)
+    risk = get_object_or_404(
+        Risk.objects.select_related("organization", "owner__user", "owner__organization"),
+        pk=risk_pk,
+        relationship=relationship,
+    )
+    return relationship, risk
+
+
+def _risk_page(request, relationship, risk, form=None, status=200) -> HttpResponse:
+    if form is None and can(request, Capability.REGISTERS_EDIT):
+        form = RiskForm(members=list(assignable_members()), risk=risk)
+    context = {"relationship": relationship, "risk": risk, "form": form}
+    return render(request, "governance/risk.html", context, status=status)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def risk_page(request: HttpRequest, org_slug: str, pk: int, risk_pk: int) -> HttpResponse:
+    """One risk, with the form to change it (a joint one by any party, an internal one by its
+    own organization: the service says)."""
+    relationship, risk = _risk(pk, risk_pk)
+    return _risk_page(request, relationship, risk)
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_EDIT)
+def risk_update_view(request: HttpRequest, org_slug: str, pk: int, risk_pk: int) -> HttpResponse:
+    relationship, risk = _risk(pk, risk_pk)
+    form = RiskForm(request.POST, members=list(assignable_members()), risk=risk)
+    if form.is_valid():
+        try:
+            risk = risk_update(risk=risk, membership=request.membership, **form.service_arguments())
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"Risk “{risk.title}” saved (score {risk.score}).")
+            return redirect("risk-list", org_slug=org_slug, pk=pk)
+    return _risk_page(request, relationship, risk, form=form, status=400)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def risk_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """The list as the page filters it, as CSV (the API's columns)."""
+    relationship = _relationship(pk)
+    _, risks, _ = _filtered(request, relationship)
+    return csv_response(risks.order_by("-score", "-id"), EXPORT_COLUMNS, filename="risks.csv")
