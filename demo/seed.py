@@ -274,6 +274,7 @@ _SINGULAR = {
     "parties": "party",
     "stage gates": "stage gate",
     "documents": "document",
+    "risks": "risk",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -300,6 +301,7 @@ def _expected() -> Counter:
             ),
             "stage gates": sum(relationship.stage - 1 for relationship in RELATIONSHIPS),
             "documents": len(DEMO_DOCUMENTS),
+            "risks": sum(len(relationship.risks) for relationship in RELATIONSHIPS),
         }
     )
 
@@ -611,7 +613,7 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     _ensure_outsiders(demo, relationship, state, result, is_new=is_new)
 
     if not is_new:
-        _ensure_risks(demo, relationship, state)
+        _ensure_risks(demo, relationship, state, result)
         return
     story = demo.story
     sides = {demo.lead: lead_side}
@@ -630,10 +632,12 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     )
     if story is not None:
         joint_work(relationship=relationship, sides=sides, story=story)
-    _ensure_risks(demo, relationship, state)
+    _ensure_risks(demo, relationship, state, result)
 
 
-def _ensure_risks(demo: DemoRelationship, relationship: Relationship, state: _State) -> None:
+def _ensure_risks(
+    demo: DemoRelationship, relationship: Relationship, state: _State, result: DemoSeedResult
+) -> None:
     """The relationship's risk register, each risk recorded by its owner's manager, once it is
     in the joint workspace (a relationship seeded before registers existed gets it too)."""
     if not demo.risks or getattr(relationship, "risk_count", 0):
@@ -661,6 +665,7 @@ def _ensure_risks(demo: DemoRelationship, relationship: Relationship, state: _St
                 ),
             )
     relationship.risk_count = len(demo.risks)
+    result.created["risks"] += len(demo.risks)
 
 
 def _ensure_outsiders(
