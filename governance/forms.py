@@ -86,3 +86,53 @@ class RiskForm(ServiceForm):
         if self.risk is None:
             return data
         return {name: value for name, value in data.items() if name in self.changed_data}
+
+
+class IssueForm(ServiceForm):
+    """Raise an issue (``issue_raise``)."""
+
+    title = forms.CharField(label="Issue", max_length=200)
+    description = forms.CharField(
+        label="What is happening",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    owner = forms.ChoiceField(label="Owner", required=False)
+    visibility = forms.ChoiceField(
+        label="Who sees it",
+        choices=Visibility.choices,
+        help_text="Joint issues are worked out with your partners, from stage 5.",
+    )
+
+    def __init__(self, *args, members: Sequence[Membership], **kwargs):
+        kwargs.setdefault("prefix", "issue")
+        self._members = {str(member.pk): member for member in members}
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Me")] + [
+            (pk, str(member.user)) for pk, member in self._members.items()
+        ]
+
+    def clean_owner(self):
+        return self._members.get(self.cleaned_data["owner"])
+
+
+class IssueMoveForm(ServiceForm):
+    """Escalate, de-escalate or resolve an issue: the button says which, the text says why."""
+
+    ACTIONS = {
+        "escalate": "reason",
+        "deescalate": "reason",
+        "resolve": "resolution",
+    }
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
+    text = forms.CharField(
+        label="Why, or how it was settled",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why it moves, or how it was resolved."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "move")
+        super().__init__(*args, **kwargs)

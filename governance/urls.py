@@ -10,6 +10,10 @@ relationship_patterns = [
     path("risks/export.csv", views.risk_export, name="risk-export"),
     path("risks/<int:risk_pk>/", views.risk_page, name="risk-page"),
     path("risks/<int:risk_pk>/save/", views.risk_update_view, name="risk-update"),
+    path("issues/", views.issue_list, name="issue-list"),
+    path("issues/new/", views.issue_create_view, name="issue-create"),
+    path("issues/<int:issue_pk>/", views.issue_page, name="issue-page"),
+    path("issues/<int:issue_pk>/move/", views.issue_move_view, name="issue-move"),
 ]
 
 urlpatterns = [

@@ -17,8 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 from cbrms.errors import ApplicationError
 from governance.api.exports import csv_response
 from governance.api.risks import EXPORT_COLUMNS, RiskFilterSet
-from governance.forms import IMPACT, LIKELIHOOD, RiskForm
-from governance.models import Risk
+from governance.forms import IMPACT, LIKELIHOOD, IssueForm, IssueMoveForm, RiskForm
+from governance.models import Issue, IssueStatus, IssueStep, Risk
+from governance.services.issues import (
+    issue_deescalate,
+    issue_escalate,
+    issue_raise,
+    issue_resolve,
+    ladder_read,
+)
 from governance.services.risks import risk_create, risk_update
 from lifecycle.selectors.checklist import assignable_members
 from relationships.models import Relationship
@@ -186,3 +193,120 @@ def risk_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     relationship = _relationship(pk)
     _, risks, _ = _filtered(request, relationship)
     return csv_response(risks.order_by("-score", "-id"), EXPORT_COLUMNS, filename="risks.csv")
+
+
+# --- issues ----------------------------------------------------------------------------------
+
+
+def _issues_page(request, relationship, *, form=None, status=200) -> HttpResponse:
+    shown = request.GET.get("status", IssueStatus.OPEN)
+    issues = Issue.objects.filter(relationship=relationship).select_related(
+        "level", "owner__user", "organization"
+    )
+    if shown in IssueStatus.values:
+        issues = issues.filter(status=shown)
+    may_edit = can(request, Capability.REGISTERS_EDIT)
+    context = {
+        "relationship": relationship,
+        "page": Paginator(issues.order_by("level_due_at", "id"), 50).get_page(
+            request.GET.get("page")
+        ),
+        "shown": shown,
+        "statuses": IssueStatus.choices,
+        "ladder": ladder_read(relationship),
+        "form": form or (IssueForm(members=list(assignable_members())) if may_edit else None),
+    }
+    return render(request, "governance/issues.html", context, status=status)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def issue_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """The relationship's issues, the most pressing first, its ladder, and a form to raise one."""
+    return _issues_page(request, _relationship(pk))
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_EDIT)
+def issue_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    relationship = _relationship(pk)
+    form = IssueForm(request.POST, members=list(assignable_members()))
+    if form.is_valid():
+        try:
+            issue = issue_raise(
+                relationship=relationship, membership=request.membership, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(
+                request,
+                f"Issue “{issue.title}” raised at {issue.level.name}; it escalates if not "
+                "settled in time.",
+            )
+            return redirect("issue-page", org_slug=org_slug, pk=pk, issue_pk=issue.pk)
+    return _issues_page(request, relationship, form=form, status=400)
+
+
+def _issue(pk: int, issue_pk: int) -> tuple[Relationship, Issue]:
+    relationship = _relationship(pk)
+    issue = get_object_or_404(
+        Issue.objects.select_related("level", "owner__user", "organization"),
+        pk=issue_pk,
+        relationship=relationship,
+    )
+    return relationship, issue
+
+
+def _issue_page(request, relationship, issue, *, form=None, status=200) -> HttpResponse:
+    steps = IssueStep.objects.filter(issue=issue).select_related(
+        "from_level", "to_level", "by__user", "by__organization"
+    )
+    ladder = ladder_read(relationship)
+    context = {
+        "relationship": relationship,
+        "issue": issue,
+        "steps": steps.order_by("at", "id"),
+        "ladder": ladder,
+        "at_top": issue.level.position >= len(ladder),
+        "form": form or (IssueMoveForm() if can(request, Capability.REGISTERS_EDIT) else None),
+    }
+    return render(request, "governance/issue.html", context, status=status)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def issue_page(request: HttpRequest, org_slug: str, pk: int, issue_pk: int) -> HttpResponse:
+    relationship, issue = _issue(pk, issue_pk)
+    return _issue_page(request, relationship, issue)
+
+
+_MOVES = {
+    "escalate": (issue_escalate, "reason", "Escalated to {level}."),
+    "deescalate": (issue_deescalate, "reason", "Brought back to {level}."),
+    "resolve": (issue_resolve, "resolution", "Resolved."),
+}
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_EDIT)
+def issue_move_view(request: HttpRequest, org_slug: str, pk: int, issue_pk: int) -> HttpResponse:
+    """Escalate, de-escalate or resolve, with the reason or resolution typed beside it."""
+    relationship, issue = _issue(pk, issue_pk)
+    form = IssueMoveForm(request.POST)
+    if form.is_valid():
+        service, field, done = _MOVES[form.cleaned_data["action"]]
+        try:
+            issue = service(
+                issue=issue, membership=request.membership, **{field: form.cleaned_data["text"]}
+            )
+        except ApplicationError as error:
+            form.add_application_error(error, field="text")
+        else:
+            messages.success(request, done.format(level=issue.level.name))
+            return redirect("issue-page", org_slug=org_slug, pk=pk, issue_pk=issue.pk)
+    return _issue_page(request, relationship, issue, form=form, status=400)

@@ -4,8 +4,17 @@ party of), registered for each register; ``GovernanceConfig.ready`` imports this
 
 from __future__ import annotations
 
-from cbrms.tenancy.scopes import scope_rule
-from governance.models import Risk
-from relationships.visibility import workspace_rule
+from django.db.models import QuerySet
 
-scope_rule(Risk)(workspace_rule)
+from cbrms.tenancy.scopes import scope_rule
+from governance.models import EscalationLevel, Issue, IssueStep, Risk
+from relationships.models import Organization
+from relationships.visibility import active_relationship_ids, workspace_rule
+
+scope_rule(Risk, Issue, IssueStep)(workspace_rule)
+
+
+@scope_rule(EscalationLevel)
+def _ladders(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """A ladder is joint: every active party of the relationship sees it."""
+    return queryset.filter(relationship_id__in=active_relationship_ids(organization))

@@ -229,6 +229,13 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Synced into the database scheduler's tables when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-escalations": {
+        "task": "governance.beat.sweep_escalations",
+        "schedule": env.int("CBRMS_ESCALATION_SWEEP_SECONDS", default=300),
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # API tokens: lifetime offered by default when a client does not say (days).

@@ -6,7 +6,14 @@ from rest_framework import serializers
 
 from cbrms.api.serializers import InputSerializer
 from cbrms.tenancy.api import ScopedRelatedField
-from governance.models import Risk, RiskStatus
+from governance.models import (
+    EscalationAudience,
+    EscalationLevel,
+    Issue,
+    IssueStep,
+    Risk,
+    RiskStatus,
+)
 from relationships.api.disclosure import DisclosedMemberField, DisclosedOrganizationField
 from relationships.models import Membership, Visibility
 
@@ -67,3 +74,79 @@ class HeatCellSerializer(serializers.Serializer):
     likelihood = serializers.IntegerField()
     impact = serializers.IntegerField()
     count = serializers.IntegerField()
+
+
+class EscalationLevelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EscalationLevel
+        fields = ["id", "position", "name", "hours", "audience"]
+        read_only_fields = fields
+
+
+class LadderLevelInputSerializer(InputSerializer):
+    name = serializers.CharField(max_length=100)
+    hours = serializers.IntegerField(min_value=1, max_value=24 * 365)
+    audience = serializers.ChoiceField(choices=EscalationAudience.choices)
+
+
+class LadderInputSerializer(InputSerializer):
+    levels = LadderLevelInputSerializer(many=True, help_text="Bottom first.")
+
+
+class IssueStepSerializer(serializers.ModelSerializer):
+    by = DisclosedMemberField(membership_attr="by")
+    from_level = serializers.CharField(source="from_level.name", allow_null=True, default=None)
+    to_level = serializers.CharField(source="to_level.name", allow_null=True, default=None)
+
+    class Meta:
+        model = IssueStep
+        fields = ["kind", "from_level", "to_level", "reason", "by", "at"]
+        read_only_fields = fields
+
+
+class IssueSerializer(serializers.ModelSerializer):
+    organization = DisclosedOrganizationField(help_text="Slug of the owning organization.")
+    owner = DisclosedMemberField(membership_attr="owner")
+    level = EscalationLevelSerializer(read_only=True)
+    steps = IssueStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Issue
+        fields = [
+            "id",
+            "relationship",
+            "organization",
+            "visibility",
+            "title",
+            "description",
+            "status",
+            "level",
+            "level_due_at",
+            "owner",
+            "resolution",
+            "resolved_at",
+            "steps",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class IssueInputSerializer(InputSerializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    owner = ScopedRelatedField(
+        Membership,
+        required=False,
+        allow_null=True,
+        help_text="Membership id of the person of your organization who owns the issue.",
+    )
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+
+
+class IssueMoveSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=10000, help_text="Why it moves: kept with it.")
+
+
+class IssueResolveSerializer(InputSerializer):
+    resolution = serializers.CharField(max_length=10000, help_text="How it was settled.")

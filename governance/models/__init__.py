@@ -1,6 +1,24 @@
 """Models of the governance app, re-exported so callers import from ``governance.models``."""
 
+from governance.models.issues import (
+    EscalationAudience,
+    EscalationLevel,
+    Issue,
+    IssueStatus,
+    IssueStep,
+    IssueStepKind,
+)
 from governance.models.registers import WorkspaceRecord
 from governance.models.risks import Risk, RiskStatus
 
-__all__ = ["Risk", "RiskStatus", "WorkspaceRecord"]
+__all__ = [
+    "EscalationAudience",
+    "EscalationLevel",
+    "Issue",
+    "IssueStatus",
+    "IssueStep",
+    "IssueStepKind",
+    "Risk",
+    "RiskStatus",
+    "WorkspaceRecord",
+]

@@ -29,7 +29,8 @@ from rest_framework.test import APIClient
 
 from cbrms.audit.filtersets import audited_tables
 from cbrms.audit.models import AuditEvent
-from governance.models import Risk
+from governance.models import Issue, Risk
+from governance.services.issues import issue_escalate, issue_raise
 from governance.services.risks import risk_create
 from lifecycle.models import DecisionRecord, Document, Evidence, GateApprover, Requirement, Section
 from lifecycle.services.document_versions import version_decide, version_request
@@ -86,6 +87,7 @@ LIST_ROWS = {
     "approval-inbox": ("decision", "gate"),
     "document-list": ("document", "id"),
     "risk-list": ("risk", "id"),
+    "issue-list": ("issue", "id"),
 }
 #: Detail routes and the kind of object their ``pk`` names.
 TYPED_DETAILS = {
@@ -97,6 +99,7 @@ TYPED_DETAILS = {
     "audit-event-detail": "audit",
     "document-detail": "document",
     "risk-detail": "risk",
+    "issue-detail": "issue",
 }
 
 
@@ -254,6 +257,18 @@ def _registers(scene: Scene) -> None:
                 impact=3,
                 visibility=visibility,
             )
+            issue = issue_raise(
+                relationship=Relationship.objects.unscoped().get(pk=scene.shared.pk),
+                membership=side.manager,
+                title=scene.mark(owner, f"issue-{visibility}-title"),
+                description=scene.mark(owner, f"issue-{visibility}-description"),
+                visibility=visibility,
+            )
+            issue_escalate(
+                issue=issue,
+                membership=side.manager,
+                reason=scene.mark(owner, f"issue-{visibility}-reason"),
+            )
 
 
 def _ids(queryset, relationship_field: str = "relationship_id") -> dict[int, int]:
@@ -292,6 +307,7 @@ def _collect(scene: Scene, organization, markers: set[str]) -> dict[str, dict[in
             )
         ),
         "risk": _ids(Risk.objects.unscoped().filter(own & internal)),
+        "issue": _ids(Issue.objects.unscoped().filter(own & internal)),
         "audit": {event.pk: event.relationship_id for event in audit},
     }
 
