@@ -166,3 +166,54 @@ PARTNERSHIP_RISKS = (
         45,
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoIssue:
+    owner: str  # organization slug; its relationship manager raises it
+    visibility: str
+    title: str
+    description: str
+    escalations: tuple[str, ...] = ()  # the reason of each move up the ladder, in order
+    resolution: str = ""  # resolved with this, when given
+
+
+PARTNERSHIP_ISSUES = (
+    DemoIssue(
+        "contoso",
+        "joint",
+        "Waiting time billed on October deliveries",
+        "Contoso invoiced driver waiting time at three stores; Northwind reads the contract as "
+        "excluding it.",
+        escalations=(
+            "The finance teams could not agree within the working team's three days.",
+            "The joint management team split on the contract's wording; the SERs decide.",
+        ),
+    ),
+    DemoIssue(
+        "northwind",
+        "joint",
+        "Store opening hours changed without notice",
+        "Two stores moved their goods-in window; deliveries arrived to closed doors.",
+        escalations=("Stores keep changing windows; it needs both operations heads.",),
+    ),
+    DemoIssue(
+        "contoso",
+        "joint",
+        "Handheld scanners drop orders",
+        "The new scanners lose the order list when they switch network.",
+    ),
+    DemoIssue(
+        "northwind",
+        "joint",
+        "Damaged pallets at the northern depot",
+        "Broken pallets came back with the empties for four weeks.",
+        resolution="Contoso replaced the pallet wrapper; damage back to normal since week 40.",
+    ),
+    DemoIssue(
+        "northwind",
+        "internal",
+        "Our buyers bypass the joint forecast",
+        "Promotions are planned without telling Contoso, then blamed on its capacity.",
+    ),
+)

@@ -37,9 +37,10 @@ from demo.lifecycle import (
     partner_prepare,
     stages_pass,
 )
-from demo.registers import PARTNERSHIP_RISKS, DemoRisk
+from demo.registers import PARTNERSHIP_ISSUES, PARTNERSHIP_RISKS, DemoIssue, DemoRisk
 from demo.story import NORTHWIND_CONTOSO, Story
-from governance.models import Risk
+from governance.models import Issue, Risk
+from governance.services.issues import issue_escalate, issue_raise, issue_resolve
 from governance.services.risks import risk_create
 from lifecycle.models import (
     Document,
@@ -132,6 +133,7 @@ class DemoRelationship:
     join_requests: tuple[tuple[str, str], ...] = ()  # (slug, message) waiting for the lead
     email_invitations: tuple[tuple[str, str], ...] = ()  # (address, organization name), open
     risks: tuple[DemoRisk, ...] = ()  # the risk register, from stage 5
+    issues: tuple[DemoIssue, ...] = ()  # issues, up their escalation ladder
 
 
 # The three organizations of the demo, with one person in every role.
@@ -233,6 +235,7 @@ RELATIONSHIPS = (
         parties=(DemoParty("contoso", ser_login="executive"),),
         story=NORTHWIND_CONTOSO,
         risks=PARTNERSHIP_RISKS,
+        issues=PARTNERSHIP_ISSUES,
     ),
     DemoRelationship(
         name="Contoso warehouse automation supply",
@@ -275,6 +278,7 @@ _SINGULAR = {
     "stage gates": "stage gate",
     "documents": "document",
     "risks": "risk",
+    "issues": "issue",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -302,6 +306,7 @@ def _expected() -> Counter:
             "stage gates": sum(relationship.stage - 1 for relationship in RELATIONSHIPS),
             "documents": len(DEMO_DOCUMENTS),
             "risks": sum(len(relationship.risks) for relationship in RELATIONSHIPS),
+            "issues": sum(len(relationship.issues) for relationship in RELATIONSHIPS),
         }
     )
 
@@ -375,6 +380,7 @@ class _State:
             )
             and all(
                 self.relationships[(demo.lead, demo.name)].risk_count >= len(demo.risks)
+                and self.relationships[(demo.lead, demo.name)].issue_count >= len(demo.issues)
                 for demo in RELATIONSHIPS
             )
         )
@@ -400,7 +406,11 @@ def _load_state() -> _State:
             name__in=[r.name for r in RELATIONSHIPS],
             lead_organization__slug__in={r.lead for r in RELATIONSHIPS},
         )
-        .annotate(stage_reached=stage_reached, risk_count=_risk_count())
+        .annotate(
+            stage_reached=stage_reached,
+            risk_count=_count_of(Risk),
+            issue_count=_count_of(Issue),
+        )
     }
     state = _State(
         organizations={
@@ -433,11 +443,11 @@ def _load_state() -> _State:
     return state
 
 
-def _risk_count():
-    """How many risks a relationship's register holds: one subquery."""
+def _count_of(register):
+    """How many rows a relationship's register holds: one subquery."""
     # unscoped(system): demo data
-    risks = Risk.objects.unscoped().filter(relationship=OuterRef("pk")).order_by()
-    return Coalesce(Subquery(risks.values("relationship").annotate(n=Count("id")).values("n")), 0)
+    rows = register.objects.unscoped().filter(relationship=OuterRef("pk")).order_by()
+    return Coalesce(Subquery(rows.values("relationship").annotate(n=Count("id")).values("n")), 0)
 
 
 def _document_keys():
@@ -614,6 +624,7 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
 
     if not is_new:
         _ensure_risks(demo, relationship, state, result)
+        _ensure_issues(demo, relationship, state, result)
         return
     story = demo.story
     sides = {demo.lead: lead_side}
@@ -633,6 +644,7 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     if story is not None:
         joint_work(relationship=relationship, sides=sides, story=story)
     _ensure_risks(demo, relationship, state, result)
+    _ensure_issues(demo, relationship, state, result)
 
 
 def _ensure_risks(
@@ -666,6 +678,32 @@ def _ensure_risks(
             )
     relationship.risk_count = len(demo.risks)
     result.created["risks"] += len(demo.risks)
+
+
+def _ensure_issues(
+    demo: DemoRelationship, relationship: Relationship, state: _State, result: DemoSeedResult
+) -> None:
+    """The relationship's issues, raised by their owner's manager and moved up the ladder (or
+    resolved) by hand with their reasons, as people would."""
+    if not demo.issues or getattr(relationship, "issue_count", 0):
+        return
+    relationship.refresh_from_db(fields=["current_stage", "status"])
+    for demo_issue in demo.issues:
+        manager = _member(demo_issue.owner, "manager")
+        with _acting_for(state, demo_issue.owner):
+            issue = issue_raise(
+                relationship=relationship,
+                membership=manager,
+                title=demo_issue.title,
+                description=demo_issue.description,
+                visibility=demo_issue.visibility,
+            )
+            for reason in demo_issue.escalations:
+                issue = issue_escalate(issue=issue, membership=manager, reason=reason)
+            if demo_issue.resolution:
+                issue_resolve(issue=issue, membership=manager, resolution=demo_issue.resolution)
+    relationship.issue_count = len(demo.issues)
+    result.created["issues"] += len(demo.issues)
 
 
 def _ensure_outsiders(

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test import RequestFactory
 
 from cbrms.tenancy.context import acting_as
-from governance.models import Risk
+from governance.models import Issue, Risk
 from lifecycle.models import (
     DecisionRecord,
     Document,
@@ -242,6 +242,15 @@ class TestSeedDemo:
         )
         assert northwind_internal
         assert not seen & northwind_internal
+
+    def test_the_partnership_s_issues_stand_at_each_level_of_its_ladder(self, seeded):
+        issues = Issue.objects.unscoped().filter(relationship=partnership()).select_related(
+            "level"
+        )
+        open_levels = {i.level.position for i in issues if i.status == "open"}
+        assert open_levels == {1, 2, 3}
+        assert any(i.status == "resolved" and i.resolution for i in issues)
+        assert any(i.visibility == "internal" for i in issues)
 
     def test_organizations_are_on_their_way_in(self, seeded):
         ecosystem = Relationship.objects.unscoped().get(
