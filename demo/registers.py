@@ -217,3 +217,54 @@ PARTNERSHIP_ISSUES = (
         "Promotions are planned without telling Contoso, then blamed on its capacity.",
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoAsset:
+    owner: str
+    visibility: str
+    name: str
+    sharing: str
+    conditions: str = ""
+    description: str = ""
+
+
+PARTNERSHIP_KNOWLEDGE = (
+    DemoAsset(
+        "northwind",
+        "joint",
+        "Store delivery windows",
+        "share",
+        description="Goods-in hours of every store, kept up to date by the stores.",
+    ),
+    DemoAsset(
+        "northwind",
+        "joint",
+        "Weekly sales forecast per store",
+        "conditions",
+        "Contoso's capacity planners only, for staffing and trailers; never to carriers.",
+    ),
+    DemoAsset("contoso", "joint", "Warehouse occupancy reports", "share"),
+    DemoAsset(
+        "contoso",
+        "joint",
+        "Carrier rates",
+        "do_not_share",
+        description="Contoso's contracts with its subcontractors are its own.",
+    ),
+    DemoAsset(
+        "northwind",
+        "joint",
+        "Customer complaint records",
+        "conditions",
+        "Only the case concerned, without the customer's name, to the depot that delivered.",
+    ),
+    DemoAsset(
+        "northwind",
+        "internal",
+        "Supplier purchase prices",
+        "do_not_share",
+        description="Never leaves Northwind's buying team.",
+    ),
+    DemoAsset("contoso", "internal", "Our other customers' volumes", "do_not_share"),
+)

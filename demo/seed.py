@@ -37,10 +37,18 @@ from demo.lifecycle import (
     partner_prepare,
     stages_pass,
 )
-from demo.registers import PARTNERSHIP_ISSUES, PARTNERSHIP_RISKS, DemoIssue, DemoRisk
+from demo.registers import (
+    PARTNERSHIP_ISSUES,
+    PARTNERSHIP_KNOWLEDGE,
+    PARTNERSHIP_RISKS,
+    DemoAsset,
+    DemoIssue,
+    DemoRisk,
+)
 from demo.story import NORTHWIND_CONTOSO, Story
-from governance.models import Issue, Risk
+from governance.models import Issue, KnowledgeAsset, Risk
 from governance.services.issues import issue_escalate, issue_raise, issue_resolve
+from governance.services.knowledge import knowledge_create
 from governance.services.risks import risk_create
 from lifecycle.models import (
     Document,
@@ -134,6 +142,7 @@ class DemoRelationship:
     email_invitations: tuple[tuple[str, str], ...] = ()  # (address, organization name), open
     risks: tuple[DemoRisk, ...] = ()  # the risk register, from stage 5
     issues: tuple[DemoIssue, ...] = ()  # issues, up their escalation ladder
+    knowledge: tuple[DemoAsset, ...] = ()  # the knowledge-sharing register
 
 
 # The three organizations of the demo, with one person in every role.
@@ -236,6 +245,7 @@ RELATIONSHIPS = (
         story=NORTHWIND_CONTOSO,
         risks=PARTNERSHIP_RISKS,
         issues=PARTNERSHIP_ISSUES,
+        knowledge=PARTNERSHIP_KNOWLEDGE,
     ),
     DemoRelationship(
         name="Contoso warehouse automation supply",
@@ -279,6 +289,7 @@ _SINGULAR = {
     "documents": "document",
     "risks": "risk",
     "issues": "issue",
+    "knowledge assets": "knowledge asset",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -307,6 +318,7 @@ def _expected() -> Counter:
             "documents": len(DEMO_DOCUMENTS),
             "risks": sum(len(relationship.risks) for relationship in RELATIONSHIPS),
             "issues": sum(len(relationship.issues) for relationship in RELATIONSHIPS),
+            "knowledge assets": sum(len(relationship.knowledge) for relationship in RELATIONSHIPS),
         }
     )
 
@@ -381,6 +393,7 @@ class _State:
             and all(
                 self.relationships[(demo.lead, demo.name)].risk_count >= len(demo.risks)
                 and self.relationships[(demo.lead, demo.name)].issue_count >= len(demo.issues)
+                and self.relationships[(demo.lead, demo.name)].asset_count >= len(demo.knowledge)
                 for demo in RELATIONSHIPS
             )
         )
@@ -410,6 +423,7 @@ def _load_state() -> _State:
             stage_reached=stage_reached,
             risk_count=_count_of(Risk),
             issue_count=_count_of(Issue),
+            asset_count=_count_of(KnowledgeAsset),
         )
     }
     state = _State(
@@ -625,6 +639,7 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     if not is_new:
         _ensure_risks(demo, relationship, state, result)
         _ensure_issues(demo, relationship, state, result)
+        _ensure_knowledge(demo, relationship, state, result)
         return
     story = demo.story
     sides = {demo.lead: lead_side}
@@ -645,6 +660,7 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
         joint_work(relationship=relationship, sides=sides, story=story)
     _ensure_risks(demo, relationship, state, result)
     _ensure_issues(demo, relationship, state, result)
+    _ensure_knowledge(demo, relationship, state, result)
 
 
 def _ensure_risks(
@@ -704,6 +720,29 @@ def _ensure_issues(
                 issue_resolve(issue=issue, membership=manager, resolution=demo_issue.resolution)
     relationship.issue_count = len(demo.issues)
     result.created["issues"] += len(demo.issues)
+
+
+def _ensure_knowledge(
+    demo: DemoRelationship, relationship: Relationship, state: _State, result: DemoSeedResult
+) -> None:
+    """The knowledge-sharing register, each entry classed by its owner's manager."""
+    if not demo.knowledge or getattr(relationship, "asset_count", 0):
+        return
+    relationship.refresh_from_db(fields=["current_stage", "status"])
+    for demo_asset in demo.knowledge:
+        manager = _member(demo_asset.owner, "manager")
+        with _acting_for(state, demo_asset.owner):
+            knowledge_create(
+                relationship=relationship,
+                membership=manager,
+                name=demo_asset.name,
+                description=demo_asset.description,
+                sharing=demo_asset.sharing,
+                conditions=demo_asset.conditions,
+                visibility=demo_asset.visibility,
+            )
+    relationship.asset_count = len(demo.knowledge)
+    result.created["knowledge assets"] += len(demo.knowledge)
 
 
 def _ensure_outsiders(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from django import forms
 
 from cbrms.forms import ServiceForm
-from governance.models import Risk, RiskStatus
+from governance.models import KnowledgeStatus, Risk, RiskStatus, Sharing
 from relationships.models import Membership, Visibility
 
 LIKELIHOOD = [
@@ -136,3 +136,48 @@ class IssueMoveForm(ServiceForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "move")
         super().__init__(*args, **kwargs)
+
+
+class KnowledgeForm(ServiceForm):
+    """Class an information asset, or change its class (``knowledge_create`` / ``_update``)."""
+
+    name = forms.CharField(label="Information asset", max_length=200)
+    description = forms.CharField(
+        label="What it is",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    sharing = forms.ChoiceField(
+        label="May it be shared?",
+        choices=Sharing.choices,
+        widget=forms.RadioSelect,
+    )
+    conditions = forms.CharField(
+        label="Conditions",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="When shared with conditions: who may receive it, for what, and how.",
+    )
+    status = forms.ChoiceField(label="Status", choices=KnowledgeStatus.choices)
+    visibility = forms.ChoiceField(
+        label="Who sees the entry",
+        choices=Visibility.choices,
+        help_text="Joint entries are the parties' common rules, from stage 5.",
+    )
+
+    def __init__(self, *args, asset=None, **kwargs):
+        self.asset = asset
+        kwargs.setdefault("prefix", "knowledge")
+        if asset is not None:
+            kwargs.setdefault("initial", {name: getattr(asset, name) for name in self.base_fields})
+        else:
+            kwargs.setdefault("initial", {"status": KnowledgeStatus.ACTIVE})
+        super().__init__(*args, **kwargs)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        if self.asset is None:
+            return data
+        return {name: value for name, value in data.items() if name in self.changed_data}

@@ -14,6 +14,11 @@ relationship_patterns = [
     path("issues/new/", views.issue_create_view, name="issue-create"),
     path("issues/<int:issue_pk>/", views.issue_page, name="issue-page"),
     path("issues/<int:issue_pk>/move/", views.issue_move_view, name="issue-move"),
+    path("knowledge/", views.knowledge_list, name="knowledge-list"),
+    path("knowledge/new/", views.knowledge_create_view, name="knowledge-create"),
+    path("knowledge/export.csv", views.knowledge_export, name="knowledge-export"),
+    path("knowledge/<int:asset_pk>/", views.knowledge_page, name="knowledge-page"),
+    path("knowledge/<int:asset_pk>/save/", views.knowledge_update_view, name="knowledge-update"),
 ]
 
 urlpatterns = [

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cbrms.errors import ApplicationError
 from governance.api.exports import csv_response
+from governance.api.knowledge import EXPORT_COLUMNS as KNOWLEDGE_COLUMNS
 from governance.api.risks import EXPORT_COLUMNS, RiskFilterSet
-from governance.forms import IMPACT, LIKELIHOOD, IssueForm, IssueMoveForm, RiskForm
-from governance.models import Issue, IssueStatus, IssueStep, Risk
+from governance.forms import IMPACT, LIKELIHOOD, IssueForm, IssueMoveForm, KnowledgeForm, RiskForm
+from governance.models import Issue, IssueStatus, IssueStep, KnowledgeAsset, Risk, Sharing
 from governance.services.issues import (
     issue_deescalate,
     issue_escalate,
@@ -26,6 +27,7 @@ from governance.services.issues import (
     issue_resolve,
     ladder_read,
 )
+from governance.services.knowledge import knowledge_create, knowledge_update
 from governance.services.risks import risk_create, risk_update
 from lifecycle.selectors.checklist import assignable_members
 from relationships.models import Relationship
@@ -310,3 +312,110 @@ def issue_move_view(request: HttpRequest, org_slug: str, pk: int, issue_pk: int)
             messages.success(request, done.format(level=issue.level.name))
             return redirect("issue-page", org_slug=org_slug, pk=pk, issue_pk=issue.pk)
     return _issue_page(request, relationship, issue, form=form, status=400)
+
+
+# --- the knowledge-sharing register ----------------------------------------------------------
+
+
+def _knowledge(relationship, request):
+    assets = KnowledgeAsset.objects.filter(relationship=relationship).select_related(
+        "organization", "owner__user"
+    )
+    sharing = request.GET.get("sharing")
+    if sharing in Sharing.values:
+        assets = assets.filter(sharing=sharing)
+    return assets.order_by("name", "id"), sharing if sharing in Sharing.values else ""
+
+
+def _knowledge_page(request, relationship, *, form=None, status=200) -> HttpResponse:
+    assets, sharing = _knowledge(relationship, request)
+    may_edit = can(request, Capability.REGISTERS_EDIT)
+    context = {
+        "relationship": relationship,
+        "assets": assets,
+        "sharing": sharing,
+        "classes": Sharing.choices,
+        "form": form or (KnowledgeForm() if may_edit else None),
+    }
+    return render(request, "governance/knowledge.html", context, status=status)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def knowledge_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """What may be handed over, on what terms, and what may not."""
+    return _knowledge_page(request, _relationship(pk))
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_EDIT)
+def knowledge_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    relationship = _relationship(pk)
+    form = KnowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            asset = knowledge_create(
+                relationship=relationship, membership=request.membership, **form.service_arguments()
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"“{asset.name}”: {asset.get_sharing_display().lower()}.")
+            return redirect("knowledge-list", org_slug=org_slug, pk=pk)
+    return _knowledge_page(request, relationship, form=form, status=400)
+
+
+def _asset(pk: int, asset_pk: int):
+    relationship = _relationship(pk)
+    asset = get_object_or_404(
+        KnowledgeAsset.objects.select_related("organization", "owner__user"),
+        pk=asset_pk,
+        relationship=relationship,
+    )
+    return relationship, asset
+
+
+def _asset_page(request, relationship, asset, *, form=None, status=200) -> HttpResponse:
+    if form is None and can(request, Capability.REGISTERS_EDIT):
+        form = KnowledgeForm(asset=asset)
+    context = {"relationship": relationship, "asset": asset, "form": form}
+    return render(request, "governance/knowledge_asset.html", context, status=status)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def knowledge_page(request: HttpRequest, org_slug: str, pk: int, asset_pk: int) -> HttpResponse:
+    relationship, asset = _asset(pk, asset_pk)
+    return _asset_page(request, relationship, asset)
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_EDIT)
+def knowledge_update_view(
+    request: HttpRequest, org_slug: str, pk: int, asset_pk: int
+) -> HttpResponse:
+    relationship, asset = _asset(pk, asset_pk)
+    form = KnowledgeForm(request.POST, asset=asset)
+    if form.is_valid():
+        try:
+            asset = knowledge_update(
+                asset=asset, membership=request.membership, **form.service_arguments()
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"“{asset.name}” saved.")
+            return redirect("knowledge-list", org_slug=org_slug, pk=pk)
+    return _asset_page(request, relationship, asset, form=form, status=400)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def knowledge_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    assets, _ = _knowledge(_relationship(pk), request)
+    return csv_response(assets, KNOWLEDGE_COLUMNS, filename="knowledge.csv")

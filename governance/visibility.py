@@ -7,11 +7,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from cbrms.tenancy.scopes import scope_rule
-from governance.models import EscalationLevel, Issue, IssueStep, Risk
+from governance.models import EscalationLevel, Issue, IssueStep, KnowledgeAsset, Risk
 from relationships.models import Organization
 from relationships.visibility import active_relationship_ids, workspace_rule
 
-scope_rule(Risk, Issue, IssueStep)(workspace_rule)
+scope_rule(Risk, Issue, IssueStep, KnowledgeAsset)(workspace_rule)
 
 
 @scope_rule(EscalationLevel)

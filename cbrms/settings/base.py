@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
         "PartyStatusEnum": "relationships.models.choices.PartyStatus",
         "InvitationStatusEnum": "relationships.models.invitations.InvitationStatus",
         "RiskStatusEnum": "governance.models.risks.RiskStatus",
+        "IssueStatusEnum": "governance.models.issues.IssueStatus",
+        "KnowledgeStatusEnum": "governance.models.knowledge.KnowledgeStatus",
         "RelationshipStatusEnum": "relationships.models.choices.RelationshipStatus",
         "EvidenceKindEnum": "lifecycle.models.choices.EvidenceKind",
         "EvidenceStatusEnum": "lifecycle.models.choices.EvidenceStatus",

@@ -77,6 +77,7 @@ class IssueFilterSet(filters.FilterSet):
         ],
         responses={201: IssueSerializer, 409: CONFLICT},
     ),
+    update=extend_schema(summary="Replace an issue's title, description, owner and audience"),
     partial_update=extend_schema(
         summary="Change an issue's title, description, owner or audience",
         description="Its level and status change through escalate, deescalate and resolve.",
@@ -90,17 +91,18 @@ class IssueViewSet(
     serializer_class = IssueSerializer
     input_serializers = {
         "create": IssueInputSerializer,
+        "update": IssueInputSerializer,
         "partial_update": IssueInputSerializer,
         "escalate": IssueMoveSerializer,
         "deescalate": IssueMoveSerializer,
         "resolve": IssueResolveSerializer,
     }
-    http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_class = IssueFilterSet
     capabilities = {
         "list": Capability.REGISTERS_VIEW,
         "retrieve": Capability.REGISTERS_VIEW,
         "create": Capability.REGISTERS_EDIT,
+        "update": Capability.REGISTERS_EDIT,
         "partial_update": Capability.REGISTERS_EDIT,
         "escalate": Capability.REGISTERS_EDIT,
         "deescalate": Capability.REGISTERS_EDIT,

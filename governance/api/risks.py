@@ -101,6 +101,7 @@ EXPORT_COLUMNS = (
         examples=[RISK_EXAMPLE],
         responses={201: RiskSerializer, 409: CONFLICT},
     ),
+    update=extend_schema(summary="Replace a risk (all fields)"),
     partial_update=extend_schema(
         summary="Change a risk",
         description=(
@@ -118,8 +119,11 @@ class RiskViewSet(
     model = Risk
     parent_lookups = {"relationship": ("relationship", Relationship)}
     serializer_class = RiskSerializer
-    input_serializers = {"create": RiskInputSerializer, "partial_update": RiskInputSerializer}
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    input_serializers = {
+        "create": RiskInputSerializer,
+        "update": RiskInputSerializer,
+        "partial_update": RiskInputSerializer,
+    }
     filterset_class = RiskFilterSet
     filter_backends = [filters.DjangoFilterBackend]
     pagination_class = ByScore
@@ -130,6 +134,7 @@ class RiskViewSet(
         "heatmap": Capability.REGISTERS_VIEW,
         "export": Capability.REGISTERS_VIEW,
         "create": Capability.REGISTERS_EDIT,
+        "update": Capability.REGISTERS_EDIT,
         "partial_update": Capability.REGISTERS_EDIT,
     }
 

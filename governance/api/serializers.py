@@ -11,8 +11,11 @@ from governance.models import (
     EscalationLevel,
     Issue,
     IssueStep,
+    KnowledgeAsset,
+    KnowledgeStatus,
     Risk,
     RiskStatus,
+    Sharing,
 )
 from relationships.api.disclosure import DisclosedMemberField, DisclosedOrganizationField
 from relationships.models import Membership, Visibility
@@ -150,3 +153,46 @@ class IssueMoveSerializer(InputSerializer):
 
 class IssueResolveSerializer(InputSerializer):
     resolution = serializers.CharField(max_length=10000, help_text="How it was settled.")
+
+
+class KnowledgeAssetSerializer(serializers.ModelSerializer):
+    organization = DisclosedOrganizationField(help_text="Slug of the owning organization.")
+    owner = DisclosedMemberField(membership_attr="owner")
+
+    class Meta:
+        model = KnowledgeAsset
+        fields = [
+            "id",
+            "relationship",
+            "organization",
+            "visibility",
+            "name",
+            "description",
+            "sharing",
+            "conditions",
+            "status",
+            "owner",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class KnowledgeInputSerializer(InputSerializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    sharing = serializers.ChoiceField(choices=Sharing.choices)
+    conditions = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Required when `sharing` is `conditions`.",
+    )
+    status = serializers.ChoiceField(choices=KnowledgeStatus.choices, required=False)
+    owner = ScopedRelatedField(
+        Membership,
+        required=False,
+        allow_null=True,
+        help_text="Membership id of the person of your organization who owns the asset.",
+    )
+    visibility = serializers.ChoiceField(choices=Visibility.choices)

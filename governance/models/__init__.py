@@ -8,6 +8,7 @@ from governance.models.issues import (
     IssueStep,
     IssueStepKind,
 )
+from governance.models.knowledge import KnowledgeAsset, KnowledgeStatus, Sharing
 from governance.models.registers import WorkspaceRecord
 from governance.models.risks import Risk, RiskStatus
 
@@ -18,7 +19,10 @@ __all__ = [
     "IssueStatus",
     "IssueStep",
     "IssueStepKind",
+    "KnowledgeAsset",
+    "KnowledgeStatus",
     "Risk",
     "RiskStatus",
+    "Sharing",
     "WorkspaceRecord",
 ]

@@ -162,9 +162,8 @@ def issue_raise(
 
 
 def _locked(issue: Issue) -> Issue:
-    # unscoped(lock): re-read under the lock
     return (
-        Issue.objects.unscoped()
+        Issue.objects.unscoped()  # unscoped(lock): re-read under the lock
         .select_for_update(of=("self",))
         .select_related("relationship", "level")
         .get(pk=issue.pk)
@@ -255,25 +254,22 @@ def escalation_sweep(*, now=None) -> int:
     now = now or timezone.now()
     moved = 0
     overdue = (
-        # unscoped(system): the sweep looks at every organization's overdue issues
-        Issue.objects.unscoped()
+        Issue.objects.unscoped()  # unscoped(system): the sweep reads every organization's
         .filter(status=IssueStatus.OPEN, level_due_at__lte=now)
         .select_related("level", "organization")
         .order_by("level_due_at", "id")
     )
     for issue in overdue.iterator(chunk_size=200):
-        # unscoped(system): the next rung of the issue's own ladder
         level = (
-            EscalationLevel.objects.unscoped()
+            EscalationLevel.objects.unscoped()  # unscoped(system): the issue's next rung
             .filter(relationship_id=issue.relationship_id, position=issue.level.position + 1)
             .first()
         )
         if level is None:
             continue
         with transaction.atomic(), acting_as(issue.organization):
-            # unscoped(system): the conditional move itself
             updated = (
-                Issue.objects.unscoped()
+                Issue.objects.unscoped()  # unscoped(system): the conditional move itself
                 .filter(
                     pk=issue.pk,
                     status=IssueStatus.OPEN,

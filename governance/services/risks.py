@@ -88,9 +88,11 @@ def risk_update(*, risk: Risk, membership: Membership, **changes) -> Risk:
             "These fields cannot be changed.",
             fields={field: ["Not editable."] for field in sorted(unknown)},
         )
-    # unscoped(lock): re-read under the lock
     risk = (
-        Risk.objects.unscoped().select_for_update().select_related("relationship").get(pk=risk.pk)
+        Risk.objects.unscoped()  # unscoped(lock): re-read under the lock
+        .select_for_update()
+        .select_related("relationship")
+        .get(pk=risk.pk)
     )
     ensure_may_change(record=risk, membership=membership, changes=changes)
     if "owner" in changes:

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test import RequestFactory
 
 from cbrms.tenancy.context import acting_as
-from governance.models import Issue, Risk
+from governance.models import Issue, KnowledgeAsset, Risk
 from lifecycle.models import (
     DecisionRecord,
     Document,
@@ -244,13 +244,20 @@ class TestSeedDemo:
         assert not seen & northwind_internal
 
     def test_the_partnership_s_issues_stand_at_each_level_of_its_ladder(self, seeded):
-        issues = Issue.objects.unscoped().filter(relationship=partnership()).select_related(
-            "level"
-        )
+        issues = Issue.objects.unscoped().filter(relationship=partnership()).select_related("level")
         open_levels = {i.level.position for i in issues if i.status == "open"}
         assert open_levels == {1, 2, 3}
         assert any(i.status == "resolved" and i.resolution for i in issues)
         assert any(i.visibility == "internal" for i in issues)
+
+    def test_the_partnership_classes_what_it_shares(self, seeded):
+        assets = KnowledgeAsset.objects.unscoped().filter(relationship=partnership())
+        assert {a.sharing for a in assets} == {"share", "conditions", "do_not_share"}
+        assert all(a.conditions for a in assets if a.sharing == "conditions")
+        with acting_as(organization("contoso")):
+            seen = set(KnowledgeAsset.objects.values_list("name", flat=True))
+        assert "Supplier purchase prices" not in seen
+        assert "Our other customers' volumes" in seen
 
     def test_organizations_are_on_their_way_in(self, seeded):
         ecosystem = Relationship.objects.unscoped().get(

@@ -29,8 +29,9 @@ from rest_framework.test import APIClient
 
 from cbrms.audit.filtersets import audited_tables
 from cbrms.audit.models import AuditEvent
-from governance.models import Issue, Risk
+from governance.models import Issue, KnowledgeAsset, Risk
 from governance.services.issues import issue_escalate, issue_raise
+from governance.services.knowledge import knowledge_create
 from governance.services.risks import risk_create
 from lifecycle.models import DecisionRecord, Document, Evidence, GateApprover, Requirement, Section
 from lifecycle.services.document_versions import version_decide, version_request
@@ -88,6 +89,7 @@ LIST_ROWS = {
     "document-list": ("document", "id"),
     "risk-list": ("risk", "id"),
     "issue-list": ("issue", "id"),
+    "knowledge-asset-list": ("knowledge", "id"),
 }
 #: Detail routes and the kind of object their ``pk`` names.
 TYPED_DETAILS = {
@@ -100,6 +102,7 @@ TYPED_DETAILS = {
     "document-detail": "document",
     "risk-detail": "risk",
     "issue-detail": "issue",
+    "knowledge-asset-detail": "knowledge",
 }
 
 
@@ -269,6 +272,14 @@ def _registers(scene: Scene) -> None:
                 membership=side.manager,
                 reason=scene.mark(owner, f"issue-{visibility}-reason"),
             )
+            knowledge_create(
+                relationship=Relationship.objects.unscoped().get(pk=scene.shared.pk),
+                membership=side.manager,
+                name=scene.mark(owner, f"knowledge-{visibility}-name"),
+                sharing="conditions",
+                conditions=scene.mark(owner, f"knowledge-{visibility}-conditions"),
+                visibility=visibility,
+            )
 
 
 def _ids(queryset, relationship_field: str = "relationship_id") -> dict[int, int]:
@@ -308,6 +319,7 @@ def _collect(scene: Scene, organization, markers: set[str]) -> dict[str, dict[in
         ),
         "risk": _ids(Risk.objects.unscoped().filter(own & internal)),
         "issue": _ids(Issue.objects.unscoped().filter(own & internal)),
+        "knowledge": _ids(KnowledgeAsset.objects.unscoped().filter(own & internal)),
         "audit": {event.pk: event.relationship_id for event in audit},
     }
 
