@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from governance.models import Risk
+from governance.services.issues import escalation_sweep
 from relationships.models import Role
+from tests.governance.test_issues import overdue, raise_issue
 from tests.governance.test_risks_api import at_stage_5, risk
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +118,24 @@ def test_the_partner_updates_a_joint_risk_but_not_its_owner(world):
         "treating",
         world.own.pk,
     )
+
+
+def test_the_relationship_page_shows_the_workspace_as_each_side_sees_it(world):
+    at_stage_5(world)
+    risk(world, title="Northwind only: margin squeeze", likelihood=5, impact=5)
+    risk(world, visibility="joint", title="Peak capacity", likelihood=4, impact=4)
+    issue = raise_issue(world, visibility="joint", title="Disputed invoices")
+    overdue(issue)
+    escalation_sweep()
+    partner = browser(world.member("partner", Role.VIEWER))
+    page = partner.get(
+        reverse("relationship-detail", args=[world.partner.slug, world.relationship.pk])
+    )
+    assert "Joint workspace" in page.text
+    assert "Peak capacity" in page.text
+    assert "Northwind only" not in page.text
+    assert "Disputed invoices" in page.text
+    assert "1 open, 1 escalated" in page.text
+    own = browser(world.member("own", Role.VIEWER))
+    mine = own.get(reverse("relationship-detail", args=[world.own.slug, world.relationship.pk]))
+    assert "Northwind only: margin squeeze" in mine.text
