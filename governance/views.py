@@ -9,9 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_POST
 
 from cbrms.errors import ApplicationError
@@ -43,21 +44,19 @@ def _relationship(pk: int) -> Relationship:
     return get_object_or_404(Relationship.objects.select_related("lead_organization"), pk=pk)
 
 
-def _filtered(request: HttpRequest, relationship: Relationship):
-    """The risks the page shows: the API's filter set over the scoped rows."""
-    data = {k: v for k, v in request.GET.lists() if k in PAGE_FILTERS and any(v)}
+def _risks(relationship: Relationship, data: dict):
+    """The API's filter set over the relationship's scoped risks: (filter set, rows)."""
     base = Risk.objects.filter(relationship=relationship).select_related(
         "organization", "owner__user", "owner__organization"
     )
-    filterset = RiskFilterSet(data=_flat(data), queryset=base)
-    return filterset, (filterset.qs if filterset.is_valid() else base.none()), data
+    filterset = RiskFilterSet(data=MultiValueDict(data), queryset=base)
+    return filterset, (filterset.qs if filterset.is_valid() else base.none())
 
 
-def _flat(data: dict) -> QueryDict:
-    query = QueryDict(mutable=True)
-    for key, values in data.items():
-        query.setlist(key, values)
-    return query
+def _filtered(request: HttpRequest, relationship: Relationship):
+    """The risks the page shows, by the filters it offers."""
+    data = {k: v for k, v in request.GET.lists() if k in PAGE_FILTERS and any(v)}
+    return (*_risks(relationship, data), data)
 
 
 def _heat_map(queryset, request, relationship) -> list[dict]:
@@ -88,9 +87,8 @@ def _heat_map(queryset, request, relationship) -> list[dict]:
 
 def _list_page(request, relationship, *, form=None, status=200):
     filterset, risks, data = _filtered(request, relationship)
-    heat_source = Risk.objects.filter(relationship=relationship)
-    heat_filters = {k: v for k, v in data.items() if k in ("status", "visibility")}
-    heat = RiskFilterSet(data=_flat(heat_filters), queryset=heat_source)
+    # The heat map keeps the status and audience filters, not the cell it offers to choose.
+    _, heat = _risks(relationship, {k: v for k, v in data.items() if k in ("status", "visibility")})
     may_edit = can(request, Capability.REGISTERS_EDIT)
     page = Paginator(risks, RISKS_PER_PAGE).get_page(request.GET.get("page"))
     export_query = urlencode([(k, v) for k, vs in data.items() for v in vs])
@@ -99,9 +97,7 @@ def _list_page(request, relationship, *, form=None, status=200):
         "filterset": filterset,
         "filters": data,
         "page": page,
-        "heat_map": _heat_map(
-            heat.qs if heat.is_valid() else heat_source.none(), request, relationship
-        ),
+        "heat_map": _heat_map(heat, request, relationship),
         "likelihoods": LIKELIHOOD,
         "may_edit": may_edit,
         "form": form or (RiskForm(members=list(assignable_members())) if may_edit else None),

@@ -51,8 +51,7 @@ class OrgViewSet(TenantViewSet):
         controls, as the schema documents them (a filtered action: the filters, search and
         ordering); no other action reads any."""
         if self.action in self.filtered_actions:
-            names = set(getattr(self, "filterset_class", None).base_filters)
-            return names
+            return set(self.filterset_class.base_filters)
         if self.action != "list":
             return set()
         names: set[str] = set()

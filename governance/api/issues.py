@@ -117,11 +117,6 @@ class IssueViewSet(
             "organization", "owner__user", "owner__organization", "level"
         ).prefetch_related(Prefetch("steps", queryset=steps))
 
-    def get_serializer(self, *args, **kwargs):
-        if self.action == "partial_update":
-            kwargs["partial"] = True
-        return super().get_serializer(*args, **kwargs)
-
     def create_object(self, serializer):
         return issue_raise(
             relationship=self.get_parent("relationship"),

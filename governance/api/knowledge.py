@@ -96,11 +96,6 @@ class KnowledgeAssetViewSet(
     def narrow_queryset(self, queryset):
         return queryset.select_related("organization", "owner__user", "owner__organization")
 
-    def get_serializer(self, *args, **kwargs):
-        if self.action == "partial_update":
-            kwargs["partial"] = True
-        return super().get_serializer(*args, **kwargs)
-
     def create_object(self, serializer):
         return knowledge_create(
             relationship=self.get_parent("relationship"),

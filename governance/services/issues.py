@@ -31,6 +31,8 @@ from governance.services.registers import (
     ensure_may_write,
     ensure_owner,
     ensure_visibility,
+    lock_for_change,
+    save_changes,
 )
 from relationships.models import Membership, Relationship
 from relationships.services.relationships import require_lead
@@ -224,20 +226,15 @@ def issue_resolve(*, issue: Issue, membership: Membership, resolution: str) -> I
 
 @transaction.atomic
 def issue_update(*, issue: Issue, membership: Membership, **changes) -> Issue:
-    """Change what describes an issue: its title, description, owner or audience."""
-    unknown = set(changes) - {"title", "description", "owner", "visibility"}
-    if unknown:
-        raise ValidationFailed(
-            "These fields change through escalate, de-escalate or resolve.",
-            fields={field: ["Not editable here."] for field in sorted(unknown)},
-        )
-    issue = _locked(issue)
-    ensure_may_change(record=issue, membership=membership, changes=changes)
-    if "owner" in changes:
-        ensure_owner(owner=changes["owner"], organization_id=issue.organization_id)
-    for field, value in changes.items():
-        setattr(issue, field, value)
-    issue.save(update_fields=[*changes, "updated_at"])
+    """Change what describes an issue: its title, description, owner or audience (its level
+    and status move through escalate, de-escalate and resolve)."""
+    issue = lock_for_change(
+        issue,
+        membership=membership,
+        changes=changes,
+        editable=("title", "description", "owner", "visibility"),
+    )
+    save_changes(issue, changes)
     if "visibility" in changes:  # the history follows its issue's audience
         # unscoped(by-id): the history of this issue
         IssueStep.objects.unscoped().filter(issue=issue).update(visibility=issue.visibility)
@@ -253,18 +250,21 @@ def escalation_sweep(*, now=None) -> int:
     """
     now = now or timezone.now()
     moved = 0
-    overdue = (
+    overdue = list(
         Issue.objects.unscoped()  # unscoped(system): the sweep reads every organization's
         .filter(status=IssueStatus.OPEN, level_due_at__lte=now)
         .select_related("level", "organization")
         .order_by("level_due_at", "id")
     )
-    for issue in overdue.iterator(chunk_size=200):
-        level = (
-            EscalationLevel.objects.unscoped()  # unscoped(system): the issue's next rung
-            .filter(relationship_id=issue.relationship_id, position=issue.level.position + 1)
-            .first()
+    # Every rung of the ladders concerned, in one query: (relationship, position) -> level.
+    rungs = {
+        (level.relationship_id, level.position): level
+        for level in EscalationLevel.objects.unscoped().filter(  # unscoped(system): as above
+            relationship_id__in={issue.relationship_id for issue in overdue}
         )
+    }
+    for issue in overdue:
+        level = rungs.get((issue.relationship_id, issue.level.position + 1))
         if level is None:
             continue
         with transaction.atomic(), acting_as(issue.organization):

@@ -7,10 +7,11 @@ from django.db import transaction
 from cbrms.errors import ValidationFailed
 from governance.models import KnowledgeAsset, KnowledgeStatus, Sharing
 from governance.services.registers import (
-    ensure_may_change,
     ensure_may_write,
     ensure_owner,
     ensure_visibility,
+    lock_for_change,
+    save_changes,
 )
 from relationships.models import Membership, Relationship
 
@@ -60,25 +61,9 @@ def knowledge_create(
 
 @transaction.atomic
 def knowledge_update(*, asset: KnowledgeAsset, membership: Membership, **changes) -> KnowledgeAsset:
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise ValidationFailed(
-            "These fields cannot be changed.",
-            fields={field: ["Not editable."] for field in sorted(unknown)},
-        )
-    asset = (
-        KnowledgeAsset.objects.unscoped()  # unscoped(lock): re-read under the lock
-        .select_for_update()
-        .select_related("relationship")
-        .get(pk=asset.pk)
-    )
-    ensure_may_change(record=asset, membership=membership, changes=changes)
-    if "owner" in changes:
-        ensure_owner(owner=changes["owner"], organization_id=asset.organization_id)
+    asset = lock_for_change(asset, membership=membership, changes=changes, editable=EDITABLE)
     _check_conditions(
         changes.get("sharing", asset.sharing), changes.get("conditions", asset.conditions)
     )
-    for field, value in changes.items():
-        setattr(asset, field, value)
-    asset.save(update_fields=[*changes, "updated_at"])
+    save_changes(asset, changes)
     return asset

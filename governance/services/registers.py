@@ -62,3 +62,32 @@ def ensure_may_change(*, record, membership: Membership, changes: dict) -> None:
                 "Only the owning organization shares its row.", code="not_own_row"
             )
         ensure_visibility(relationship=record.relationship, visibility=visibility)
+
+
+def lock_for_change(record, *, membership: Membership, changes: dict, editable: tuple[str, ...]):
+    """The row re-read under its lock, once ``changes`` may be made to it by ``membership``'s
+    organization: only ``editable`` fields, under the rules above, the owner one of the owning
+    organization's people."""
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise ValidationFailed(
+            "These fields cannot be changed here.",
+            fields={field: ["Not editable."] for field in sorted(unknown)},
+        )
+    record = (
+        type(record)
+        .objects.unscoped()  # unscoped(lock): re-read under the lock
+        .select_for_update(of=("self",))
+        .select_related("relationship")
+        .get(pk=record.pk)
+    )
+    ensure_may_change(record=record, membership=membership, changes=changes)
+    if "owner" in changes:
+        ensure_owner(owner=changes["owner"], organization_id=record.organization_id)
+    return record
+
+
+def save_changes(record, changes: dict) -> None:
+    for field, value in changes.items():
+        setattr(record, field, value)
+    record.save(update_fields=[*changes, "updated_at"])

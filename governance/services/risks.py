@@ -8,10 +8,11 @@ from django.utils import timezone
 from cbrms.errors import ValidationFailed
 from governance.models import Risk, RiskStatus
 from governance.services.registers import (
-    ensure_may_change,
     ensure_may_write,
     ensure_owner,
     ensure_visibility,
+    lock_for_change,
+    save_changes,
 )
 from relationships.models import Membership, Relationship
 
@@ -82,26 +83,10 @@ def risk_create(
 @transaction.atomic
 def risk_update(*, risk: Risk, membership: Membership, **changes) -> Risk:
     """Change a risk; closing it records when, reopening forgets it."""
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise ValidationFailed(
-            "These fields cannot be changed.",
-            fields={field: ["Not editable."] for field in sorted(unknown)},
-        )
-    risk = (
-        Risk.objects.unscoped()  # unscoped(lock): re-read under the lock
-        .select_for_update()
-        .select_related("relationship")
-        .get(pk=risk.pk)
-    )
-    ensure_may_change(record=risk, membership=membership, changes=changes)
-    if "owner" in changes:
-        ensure_owner(owner=changes["owner"], organization_id=risk.organization_id)
+    risk = lock_for_change(risk, membership=membership, changes=changes, editable=EDITABLE)
     _check_scale(changes)
     if "status" in changes and changes["status"] != risk.status:
         changes["closed_at"] = timezone.now() if changes["status"] == RiskStatus.CLOSED else None
-    for field, value in changes.items():
-        setattr(risk, field, value)
-    risk.save(update_fields=[*changes, "updated_at"])
+    save_changes(risk, changes)
     risk.refresh_from_db(fields=["score"])
     return risk

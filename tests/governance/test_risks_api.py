@@ -11,7 +11,8 @@ import pytest
 from cbrms.tenancy.context import acting_as
 from governance.models import Risk
 from governance.services.risks import risk_create
-from relationships.models import Relationship, Role
+from relationships.models import Party, Relationship, Role
+from relationships.services.relationships import party_leave
 from tests.api_cases import ResourceCases
 from tests.conftest import api_client_for
 
@@ -180,9 +181,6 @@ def test_an_exported_cell_never_runs_as_a_formula(world):
 
 def test_only_active_parties_write(world):
     at_stage_5(world)
-    from relationships.models import Party
-    from relationships.services.relationships import party_leave
-
     party = Party.objects.unscoped().get(
         relationship=world.relationship, organization=world.partner
     )

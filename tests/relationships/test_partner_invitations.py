@@ -27,7 +27,7 @@ from relationships.models import (
 from relationships.services.partners import partner_invite
 from tests.api_cases import ResourceCases
 from tests.conftest import api_client_for
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -313,8 +313,6 @@ def test_a_person_logged_in_with_another_address_cannot_answer(world, newcomer_e
 
 @pytest.fixture
 def newcomer_executive():
-    from tests.factories import OrganizationFactory
-
     organization = OrganizationFactory(name="Fabrikam Test", slug="fabrikam-test")
     return organization, MembershipFactory(organization=organization, role=Role.EXECUTIVE)
 
@@ -353,8 +351,6 @@ def test_a_second_open_invitation_to_the_same_address_is_refused(world):
 
 
 def test_the_lead_reminds_an_invited_organization(world, django_capture_on_commit_callbacks):
-    from tests.factories import OrganizationFactory
-
     invitee = OrganizationFactory(slug="contoso-test")
     answerers = [
         MembershipFactory(organization=invitee, role=role)
