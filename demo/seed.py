@@ -46,7 +46,15 @@ from demo.registers import (
     DemoRisk,
 )
 from demo.story import NORTHWIND_CONTOSO, Story
-from governance.models import Issue, KnowledgeAsset, Risk
+from demo.workspace import (
+    PARTNERSHIP_MEETINGS,
+    PARTNERSHIP_OBJECTIVES,
+    PARTNERSHIP_SURVEYS,
+    ensure_meetings,
+    ensure_objectives,
+    ensure_surveys,
+)
+from governance.models import Issue, KnowledgeAsset, Meeting, Objective, Risk, SurveyRound
 from governance.services.issues import issue_escalate, issue_raise, issue_resolve
 from governance.services.knowledge import knowledge_create
 from governance.services.risks import risk_create
@@ -143,6 +151,7 @@ class DemoRelationship:
     risks: tuple[DemoRisk, ...] = ()  # the risk register, from stage 5
     issues: tuple[DemoIssue, ...] = ()  # issues, up their escalation ladder
     knowledge: tuple[DemoAsset, ...] = ()  # the knowledge-sharing register
+    workspace: bool = False  # objectives, meetings and surveys (demo.workspace)
 
 
 # The three organizations of the demo, with one person in every role.
@@ -246,6 +255,7 @@ RELATIONSHIPS = (
         risks=PARTNERSHIP_RISKS,
         issues=PARTNERSHIP_ISSUES,
         knowledge=PARTNERSHIP_KNOWLEDGE,
+        workspace=True,
     ),
     DemoRelationship(
         name="Contoso warehouse automation supply",
@@ -278,6 +288,7 @@ RELATIONSHIPS = (
 )
 
 ORGANIZATIONS = CORE_ORGANIZATIONS + ECOSYSTEM_MEMBERS
+_WORKSPACES = sum(relationship.workspace for relationship in RELATIONSHIPS)
 _BY_SLUG = {organization.slug: organization for organization in ORGANIZATIONS}
 _SINGULAR = {
     "organizations": "organization",
@@ -290,6 +301,9 @@ _SINGULAR = {
     "risks": "risk",
     "issues": "issue",
     "knowledge assets": "knowledge asset",
+    "objectives": "objective",
+    "meetings": "meeting",
+    "survey rounds": "survey round",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -319,6 +333,9 @@ def _expected() -> Counter:
             "risks": sum(len(relationship.risks) for relationship in RELATIONSHIPS),
             "issues": sum(len(relationship.issues) for relationship in RELATIONSHIPS),
             "knowledge assets": sum(len(relationship.knowledge) for relationship in RELATIONSHIPS),
+            "objectives": len(PARTNERSHIP_OBJECTIVES) * _WORKSPACES,
+            "meetings": len(PARTNERSHIP_MEETINGS) * _WORKSPACES,
+            "survey rounds": len(PARTNERSHIP_SURVEYS) * _WORKSPACES,
         }
     )
 
@@ -394,6 +411,14 @@ class _State:
                 self.relationships[(demo.lead, demo.name)].risk_count >= len(demo.risks)
                 and self.relationships[(demo.lead, demo.name)].issue_count >= len(demo.issues)
                 and self.relationships[(demo.lead, demo.name)].asset_count >= len(demo.knowledge)
+                and (
+                    not demo.workspace
+                    or (
+                        self.relationships[(demo.lead, demo.name)].objective_count
+                        and self.relationships[(demo.lead, demo.name)].meeting_count
+                        and self.relationships[(demo.lead, demo.name)].survey_count
+                    )
+                )
                 for demo in RELATIONSHIPS
             )
         )
@@ -424,6 +449,9 @@ def _load_state() -> _State:
             risk_count=_count_of(Risk),
             issue_count=_count_of(Issue),
             asset_count=_count_of(KnowledgeAsset),
+            objective_count=_count_of(Objective),
+            meeting_count=_count_of(Meeting),
+            survey_count=_count_of(SurveyRound),
         )
     }
     state = _State(
@@ -637,9 +665,7 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     _ensure_outsiders(demo, relationship, state, result, is_new=is_new)
 
     if not is_new:
-        _ensure_risks(demo, relationship, state, result)
-        _ensure_issues(demo, relationship, state, result)
-        _ensure_knowledge(demo, relationship, state, result)
+        _ensure_registers(demo, relationship, state, result)
         return
     story = demo.story
     sides = {demo.lead: lead_side}
@@ -658,9 +684,30 @@ def _ensure_relationship(demo: DemoRelationship, state: _State, result: DemoSeed
     )
     if story is not None:
         joint_work(relationship=relationship, sides=sides, story=story)
+    _ensure_registers(demo, relationship, state, result)
+
+
+def _ensure_registers(
+    demo: DemoRelationship, relationship: Relationship, state: _State, result: DemoSeedResult
+) -> None:
+    """The joint workspace's registers, each filled once (a relationship seeded before a
+    register existed gets it too)."""
     _ensure_risks(demo, relationship, state, result)
     _ensure_issues(demo, relationship, state, result)
     _ensure_knowledge(demo, relationship, state, result)
+    if not demo.workspace:
+        return
+    relationship.refresh_from_db(fields=["current_stage", "status"])
+    people = {"acting_for": lambda slug: _acting_for(state, slug), "member": _member}
+    if not getattr(relationship, "objective_count", 0):
+        result.created["objectives"] += ensure_objectives(relationship, **people)
+        relationship.objective_count = len(PARTNERSHIP_OBJECTIVES)
+    if not getattr(relationship, "meeting_count", 0):
+        result.created["meetings"] += ensure_meetings(relationship, lead=demo.lead, **people)
+        relationship.meeting_count = len(PARTNERSHIP_MEETINGS)
+    if not getattr(relationship, "survey_count", 0):
+        result.created["survey rounds"] += ensure_surveys(relationship, lead=demo.lead, **people)
+        relationship.survey_count = len(PARTNERSHIP_SURVEYS)
 
 
 def _ensure_risks(

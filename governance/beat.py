@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from governance.reminders import send_reminder_digests
 from governance.services.issues import escalation_sweep
 
 
@@ -12,3 +13,9 @@ from governance.services.issues import escalation_sweep
 def sweep_escalations() -> int:
     """Escalate the issues whose level ran out; returns how many moved."""
     return escalation_sweep()
+
+
+@shared_task(name="governance.beat.send_reminder_digests")
+def reminder_digests() -> int:
+    """Send today's reminder digests not sent yet; returns how many went out."""
+    return send_reminder_digests()

@@ -17,9 +17,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cbrms.errors import ApplicationError
 from governance.api.exports import csv_response
+from governance.api.issues import IssueViewSet
 from governance.api.knowledge import EXPORT_COLUMNS as KNOWLEDGE_COLUMNS
 from governance.api.risks import EXPORT_COLUMNS, RiskFilterSet
-from governance.forms import IMPACT, LIKELIHOOD, IssueForm, IssueMoveForm, KnowledgeForm, RiskForm
+from governance.forms import (
+    IMPACT,
+    LIKELIHOOD,
+    IssueForm,
+    IssueMoveForm,
+    KnowledgeForm,
+    LadderForm,
+    RiskForm,
+)
 from governance.models import Issue, IssueStatus, IssueStep, KnowledgeAsset, Risk, Sharing
 from governance.services.issues import (
     issue_deescalate,
@@ -27,6 +36,7 @@ from governance.services.issues import (
     issue_raise,
     issue_resolve,
     ladder_read,
+    ladder_set,
 )
 from governance.services.knowledge import knowledge_create, knowledge_update
 from governance.services.risks import risk_create, risk_update
@@ -40,7 +50,8 @@ RISKS_PER_PAGE = 50
 PAGE_FILTERS = ("status", "visibility", "likelihood", "impact", "organization")
 
 
-def _relationship(pk: int) -> Relationship:
+def relationship_of(pk: int) -> Relationship:
+    """The relationship of a register page, through the scope: 404 when not visible."""
     return get_object_or_404(Relationship.objects.select_related("lead_organization"), pk=pk)
 
 
@@ -117,14 +128,14 @@ def _list_page(request, relationship, *, form=None, status=200):
 @capability_required(Capability.REGISTERS_VIEW)
 def risk_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     """The risk register of a relationship: heat map, filters, list, and a form to add one."""
-    return _list_page(request, _relationship(pk))
+    return _list_page(request, relationship_of(pk))
 
 
 @login_required
 @require_POST
 @capability_required(Capability.REGISTERS_EDIT)
 def risk_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    relationship = _relationship(pk)
+    relationship = relationship_of(pk)
     form = RiskForm(request.POST, members=list(assignable_members()))
     if form.is_valid():
         try:
@@ -140,7 +151,7 @@ def risk_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
 
 
 def _risk(pk: int, risk_pk: int) -> tuple[Relationship, Risk]:
-    relationship = _relationship(pk)
+    relationship = relationship_of(pk)
     risk = get_object_or_404(
         Risk.objects.select_related("organization", "owner__user", "owner__organization"),
         pk=risk_pk,
@@ -151,7 +162,7 @@ def _risk(pk: int, risk_pk: int) -> tuple[Relationship, Risk]:
 
 def _risk_page(request, relationship, risk, form=None, status=200) -> HttpResponse:
     if form is None and can(request, Capability.REGISTERS_EDIT):
-        form = RiskForm(members=list(assignable_members()), risk=risk)
+        form = RiskForm(members=list(assignable_members()), instance=risk)
     context = {"relationship": relationship, "risk": risk, "form": form}
     return render(request, "governance/risk.html", context, status=status)
 
@@ -171,7 +182,7 @@ def risk_page(request: HttpRequest, org_slug: str, pk: int, risk_pk: int) -> Htt
 @capability_required(Capability.REGISTERS_EDIT)
 def risk_update_view(request: HttpRequest, org_slug: str, pk: int, risk_pk: int) -> HttpResponse:
     relationship, risk = _risk(pk, risk_pk)
-    form = RiskForm(request.POST, members=list(assignable_members()), risk=risk)
+    form = RiskForm(request.POST, members=list(assignable_members()), instance=risk)
     if form.is_valid():
         try:
             risk = risk_update(risk=risk, membership=request.membership, **form.service_arguments())
@@ -188,7 +199,7 @@ def risk_update_view(request: HttpRequest, org_slug: str, pk: int, risk_pk: int)
 @capability_required(Capability.REGISTERS_VIEW)
 def risk_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     """The list as the page filters it, as CSV (the API's columns)."""
-    relationship = _relationship(pk)
+    relationship = relationship_of(pk)
     _, risks, _ = _filtered(request, relationship)
     return csv_response(risks.order_by("-score", "-id"), EXPORT_COLUMNS, filename="risks.csv")
 
@@ -196,25 +207,37 @@ def risk_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 # --- issues ----------------------------------------------------------------------------------
 
 
-def _issues_page(request, relationship, *, form=None, status=200) -> HttpResponse:
-    shown = request.GET.get("status", IssueStatus.OPEN)
+def _issues(relationship, shown: str):
     issues = Issue.objects.filter(relationship=relationship).select_related(
         "level", "owner__user", "organization"
     )
     if shown in IssueStatus.values:
         issues = issues.filter(status=shown)
+    return issues.order_by("level_due_at", "id")
+
+
+def _issues_page(request, relationship, *, form=None, ladder_form=None, status=200) -> HttpResponse:
+    shown = request.GET.get("status", IssueStatus.OPEN)
     may_edit = can(request, Capability.REGISTERS_EDIT)
+    ladder = ladder_read(relationship)
+    sets_ladder = relationship.lead_organization_id == request.organization.pk and can(
+        request, Capability.PARTIES_MANAGE
+    )
     context = {
         "relationship": relationship,
-        "page": Paginator(issues.order_by("level_due_at", "id"), 50).get_page(
-            request.GET.get("page")
-        ),
+        "page": Paginator(_issues(relationship, shown), 50).get_page(request.GET.get("page")),
         "shown": shown,
         "statuses": IssueStatus.choices,
-        "ladder": ladder_read(relationship),
+        "ladder": ladder,
+        "ladder_form": ladder_form or (LadderForm(levels=ladder) if sets_ladder else None),
         "form": form or (IssueForm(members=list(assignable_members())) if may_edit else None),
     }
-    return render(request, "governance/issues.html", context, status=status)
+    template = (
+        "governance/_issue_results.html"
+        if request.htmx and request.htmx.target == "issue-results"
+        else "governance/issues.html"
+    )
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -222,14 +245,14 @@ def _issues_page(request, relationship, *, form=None, status=200) -> HttpRespons
 @capability_required(Capability.REGISTERS_VIEW)
 def issue_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     """The relationship's issues, the most pressing first, its ladder, and a form to raise one."""
-    return _issues_page(request, _relationship(pk))
+    return _issues_page(request, relationship_of(pk))
 
 
 @login_required
 @require_POST
 @capability_required(Capability.REGISTERS_EDIT)
 def issue_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    relationship = _relationship(pk)
+    relationship = relationship_of(pk)
     form = IssueForm(request.POST, members=list(assignable_members()))
     if form.is_valid():
         try:
@@ -248,8 +271,38 @@ def issue_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     return _issues_page(request, relationship, form=form, status=400)
 
 
+@login_required
+@require_POST
+@capability_required(Capability.PARTIES_MANAGE)
+def ladder_update_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """The lead sets the escalation ladder (``ladder_set``)."""
+    relationship = relationship_of(pk)
+    form = LadderForm(request.POST)
+    if form.is_valid():
+        try:
+            ladder_set(
+                relationship=relationship,
+                organization=request.organization,
+                levels=form.cleaned_data["levels"],
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Escalation ladder saved.")
+            return redirect("issue-list", org_slug=org_slug, pk=pk)
+    return _issues_page(request, relationship, ladder_form=form, status=400)
+
+
+@login_required
+@require_GET
+@capability_required(Capability.REGISTERS_VIEW)
+def issue_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    issues = _issues(relationship_of(pk), request.GET.get("status", "all"))
+    return csv_response(issues, IssueViewSet.export_columns, filename="issues.csv")
+
+
 def _issue(pk: int, issue_pk: int) -> tuple[Relationship, Issue]:
-    relationship = _relationship(pk)
+    relationship = relationship_of(pk)
     issue = get_object_or_404(
         Issue.objects.select_related("level", "owner__user", "organization"),
         pk=issue_pk,
@@ -333,7 +386,12 @@ def _knowledge_page(request, relationship, *, form=None, status=200) -> HttpResp
         "classes": Sharing.choices,
         "form": form or (KnowledgeForm() if may_edit else None),
     }
-    return render(request, "governance/knowledge.html", context, status=status)
+    template = (
+        "governance/_knowledge_results.html"
+        if request.htmx and request.htmx.target == "knowledge-results"
+        else "governance/knowledge.html"
+    )
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -341,14 +399,14 @@ def _knowledge_page(request, relationship, *, form=None, status=200) -> HttpResp
 @capability_required(Capability.REGISTERS_VIEW)
 def knowledge_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     """What may be handed over, on what terms, and what may not."""
-    return _knowledge_page(request, _relationship(pk))
+    return _knowledge_page(request, relationship_of(pk))
 
 
 @login_required
 @require_POST
 @capability_required(Capability.REGISTERS_EDIT)
 def knowledge_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    relationship = _relationship(pk)
+    relationship = relationship_of(pk)
     form = KnowledgeForm(request.POST)
     if form.is_valid():
         try:
@@ -364,7 +422,7 @@ def knowledge_create_view(request: HttpRequest, org_slug: str, pk: int) -> HttpR
 
 
 def _asset(pk: int, asset_pk: int):
-    relationship = _relationship(pk)
+    relationship = relationship_of(pk)
     asset = get_object_or_404(
         KnowledgeAsset.objects.select_related("organization", "owner__user"),
         pk=asset_pk,
@@ -375,7 +433,7 @@ def _asset(pk: int, asset_pk: int):
 
 def _asset_page(request, relationship, asset, *, form=None, status=200) -> HttpResponse:
     if form is None and can(request, Capability.REGISTERS_EDIT):
-        form = KnowledgeForm(asset=asset)
+        form = KnowledgeForm(instance=asset)
     context = {"relationship": relationship, "asset": asset, "form": form}
     return render(request, "governance/knowledge_asset.html", context, status=status)
 
@@ -395,7 +453,7 @@ def knowledge_update_view(
     request: HttpRequest, org_slug: str, pk: int, asset_pk: int
 ) -> HttpResponse:
     relationship, asset = _asset(pk, asset_pk)
-    form = KnowledgeForm(request.POST, asset=asset)
+    form = KnowledgeForm(request.POST, instance=asset)
     if form.is_valid():
         try:
             asset = knowledge_update(
@@ -413,5 +471,5 @@ def knowledge_update_view(
 @require_GET
 @capability_required(Capability.REGISTERS_VIEW)
 def knowledge_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    assets, _ = _knowledge(_relationship(pk), request)
+    assets, _ = _knowledge(relationship_of(pk), request)
     return csv_response(assets, KNOWLEDGE_COLUMNS, filename="knowledge.csv")

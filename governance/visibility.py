@@ -7,14 +7,55 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from cbrms.tenancy.scopes import scope_rule
-from governance.models import EscalationLevel, Issue, IssueStep, KnowledgeAsset, Risk
+from governance.models import (
+    Action,
+    Decision,
+    EscalationLevel,
+    Issue,
+    IssueStep,
+    KnowledgeAsset,
+    Kpi,
+    Measurement,
+    Meeting,
+    Objective,
+    Risk,
+    SurveyAnswer,
+    SurveyParticipation,
+    SurveyRound,
+)
 from relationships.models import Organization
 from relationships.visibility import active_relationship_ids, workspace_rule
 
-scope_rule(Risk, Issue, IssueStep, KnowledgeAsset)(workspace_rule)
+scope_rule(
+    Risk,
+    Issue,
+    IssueStep,
+    KnowledgeAsset,
+    Objective,
+    Kpi,
+    Measurement,
+    Meeting,
+    Decision,
+    Action,
+)(workspace_rule)
 
 
-@scope_rule(EscalationLevel)
-def _ladders(queryset: QuerySet, organization: Organization) -> QuerySet:
-    """A ladder is joint: every active party of the relationship sees it."""
+@scope_rule(EscalationLevel, SurveyRound)
+def _joint_of_active(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """Joint by nature (a ladder, a survey round): every active party of the relationship
+    sees it."""
     return queryset.filter(relationship_id__in=active_relationship_ids(organization))
+
+
+@scope_rule(SurveyParticipation)
+def _own_participations(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """Who of its people took part: the organization's own business, and the answers are
+    elsewhere."""
+    return queryset.filter(organization=organization)
+
+
+@scope_rule(SurveyAnswer)
+def _no_raw_answers(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """Nobody reads answers one by one, not even their own party: a party's results are the
+    aggregate ``governance.selectors.survey_results`` computes once enough people answered."""
+    return queryset.none()

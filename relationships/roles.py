@@ -39,6 +39,8 @@ class Capability(StrEnum):
     DOCUMENTS_ISSUE = "documents.issue"
     REGISTERS_VIEW = "registers.view"
     REGISTERS_EDIT = "registers.edit"
+    SURVEYS_RUN = "surveys.run"
+    SURVEYS_ANSWER = "surveys.answer"
 
 
 _EVERYONE = frozenset(Role)
@@ -84,6 +86,9 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.REGISTERS_VIEW: _EVERYONE,
     # Keeping the registers up to date is everyday work, as writing evidence is.
     Capability.REGISTERS_EDIT: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}),
+    # A survey round goes to every party's people: the relationship's managers open one.
+    Capability.SURVEYS_RUN: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
+    Capability.SURVEYS_ANSWER: _EVERYONE,
 }
 
 

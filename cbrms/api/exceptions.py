@@ -68,12 +68,22 @@ def exception_handler(exc, context):
     return response
 
 
-def _flatten(detail) -> dict:
-    """DRF error details to plain strings, keeping nested structure for nested fields."""
-    if isinstance(detail, dict):
-        return {key: _flatten(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        if all(not isinstance(item, dict | list) for item in detail):
-            return [str(item) for item in detail]
-        return [_flatten(item) for item in detail]
-    return str(detail)
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF error details as ``{field: [message, ...]}``: a nested field is named by its path
+    (``levels.0.name``), so every error body has the one shape the schema documents."""
+    flat: dict[str, list[str]] = {}
+    for key, value in detail.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    flat.update(_flatten(item, f"{name}.{index}."))
+                elif isinstance(item, list) and item:
+                    flat[f"{name}.{index}"] = [str(message) for message in item]
+        elif isinstance(value, list):
+            flat[name] = [str(message) for message in value]
+        else:
+            flat[name] = [str(value)]
+    return flat

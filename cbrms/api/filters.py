@@ -35,6 +35,24 @@ class BooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class BoundedDateTimeField(filters.IsoDateTimeFilter.field_class):
+    """An ISO 8601 date-time whose offset PostgreSQL can take (under 16 hours either way);
+    a larger one is the client's mistake, answered 400, not a database error."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        offset = moment.utcoffset() if moment is not None else None
+        if offset is not None and abs(offset.total_seconds()) >= 16 * 3600:
+            raise forms.ValidationError("The time zone offset is out of range.", code="invalid")
+        return moment
+
+
+class IsoDateTimeFilter(filters.IsoDateTimeFilter):
+    """django-filter's ISO 8601 filter, refusing offsets PostgreSQL cannot store."""
+
+    field_class = BoundedDateTimeField
+
+
 class StrictSearchFilter(SearchFilter):
     """``?search=``, whose refusals (a NUL character) name the ``search`` parameter.
 

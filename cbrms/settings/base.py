@@ -209,6 +209,10 @@ SPECTACULAR_SETTINGS = {
         "RiskStatusEnum": "governance.models.risks.RiskStatus",
         "IssueStatusEnum": "governance.models.issues.IssueStatus",
         "KnowledgeStatusEnum": "governance.models.knowledge.KnowledgeStatus",
+        "ObjectiveStatusEnum": "governance.models.objectives.ObjectiveStatus",
+        "MeetingStatusEnum": "governance.models.meetings.MeetingStatus",
+        "ActionStatusEnum": "governance.models.meetings.ActionStatus",
+        "TrustIndicatorEnum": "governance.models.surveys.TrustIndicator",
         "RelationshipStatusEnum": "relationships.models.choices.RelationshipStatus",
         "EvidenceKindEnum": "lifecycle.models.choices.EvidenceKind",
         "EvidenceStatusEnum": "lifecycle.models.choices.EvidenceStatus",
@@ -236,6 +240,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-escalations": {
         "task": "governance.beat.sweep_escalations",
         "schedule": env.int("CBRMS_ESCALATION_SWEEP_SECONDS", default=300),
+    },
+    # Hourly: the first run of the day sends the digests, later runs retry failed sends and
+    # skip whoever already had theirs (one digest per person per day).
+    "reminder-digests": {
+        "task": "governance.beat.send_reminder_digests",
+        "schedule": env.int("CBRMS_REMINDER_DIGEST_SECONDS", default=3600),
     },
 }
 CELERY_TIMEZONE = TIME_ZONE

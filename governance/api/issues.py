@@ -9,9 +9,12 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins
 from rest_framework.response import Response
 
+from cbrms.api.filters import IsoDateTimeFilter
 from cbrms.api.schema import CONFLICT
-from cbrms.api.viewsets import CreateMixin, OrgViewSet, UpdateMixin
+from cbrms.api.viewsets import OrgViewSet
 from cbrms.tenancy.api import write_action
+from governance.api.base import RELATIONSHIP, RegisterViewSet
+from governance.api.exports import owner_email
 from governance.api.serializers import (
     EscalationLevelSerializer,
     IssueInputSerializer,
@@ -30,17 +33,15 @@ from governance.services.issues import (
     ladder_read,
     ladder_set,
 )
-from relationships.models import Relationship, Visibility
+from relationships.models import Visibility
 from relationships.roles import Capability
-
-RELATIONSHIP = {"relationship": ("relationship", Relationship)}
 
 
 class IssueFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(choices=IssueStatus.choices)
     visibility = filters.ChoiceFilter(choices=Visibility.choices)
     level = filters.NumberFilter(field_name="level__position")
-    overdue_before = filters.IsoDateTimeFilter(field_name="level_due_at", lookup_expr="lte")
+    overdue_before = IsoDateTimeFilter(field_name="level_due_at", lookup_expr="lte")
 
     class Meta:
         model = Issue
@@ -83,11 +84,8 @@ class IssueFilterSet(filters.FilterSet):
         description="Its level and status change through escalate, deescalate and resolve.",
     ),
 )
-class IssueViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, OrgViewSet
-):
+class IssueViewSet(RegisterViewSet):
     model = Issue
-    parent_lookups = RELATIONSHIP
     serializer_class = IssueSerializer
     input_serializers = {
         "create": IssueInputSerializer,
@@ -98,9 +96,26 @@ class IssueViewSet(
         "resolve": IssueResolveSerializer,
     }
     filterset_class = IssueFilterSet
+    export_filename = "issues.csv"
+    export_ordering = ("level_due_at", "id")
+    export_columns = (
+        ("id", lambda i: i.pk),
+        ("title", lambda i: i.title),
+        ("description", lambda i: i.description),
+        ("status", lambda i: i.status),
+        ("level", lambda i: i.level.position),
+        ("level_name", lambda i: i.level.name),
+        ("level_due_at", lambda i: i.level_due_at.isoformat() if i.level_due_at else ""),
+        ("resolution", lambda i: i.resolution),
+        ("visibility", lambda i: i.visibility),
+        ("organization", lambda i: i.organization.slug),
+        ("owner", owner_email),
+        ("updated_at", lambda i: i.updated_at.isoformat()),
+    )
     capabilities = {
         "list": Capability.REGISTERS_VIEW,
         "retrieve": Capability.REGISTERS_VIEW,
+        "export": Capability.REGISTERS_VIEW,
         "create": Capability.REGISTERS_EDIT,
         "update": Capability.REGISTERS_EDIT,
         "partial_update": Capability.REGISTERS_EDIT,

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins
-from rest_framework.decorators import action
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from cbrms.api.schema import CONFLICT
-from cbrms.api.viewsets import CreateMixin, OrgViewSet, UpdateMixin
-from governance.api.exports import csv_response
+from governance.api.base import RegisterViewSet
 from governance.api.serializers import KnowledgeAssetSerializer, KnowledgeInputSerializer
 from governance.models import KnowledgeAsset, KnowledgeStatus, Sharing
 from governance.services.knowledge import knowledge_create, knowledge_update
-from relationships.models import Relationship, Visibility
-from relationships.roles import Capability
+from relationships.models import Visibility
 
 
 class KnowledgeFilterSet(filters.FilterSet):
@@ -71,11 +66,8 @@ EXPORT_COLUMNS = (
     update=extend_schema(summary="Replace an information asset (all fields)"),
     partial_update=extend_schema(summary="Change an information asset's class or terms"),
 )
-class KnowledgeAssetViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, OrgViewSet
-):
+class KnowledgeAssetViewSet(RegisterViewSet):
     model = KnowledgeAsset
-    parent_lookups = {"relationship": ("relationship", Relationship)}
     serializer_class = KnowledgeAssetSerializer
     input_serializers = {
         "create": KnowledgeInputSerializer,
@@ -83,15 +75,9 @@ class KnowledgeAssetViewSet(
         "partial_update": KnowledgeInputSerializer,
     }
     filterset_class = KnowledgeFilterSet
-    filtered_actions = ("export",)
-    capabilities = {
-        "list": Capability.REGISTERS_VIEW,
-        "retrieve": Capability.REGISTERS_VIEW,
-        "export": Capability.REGISTERS_VIEW,
-        "create": Capability.REGISTERS_EDIT,
-        "update": Capability.REGISTERS_EDIT,
-        "partial_update": Capability.REGISTERS_EDIT,
-    }
+    export_columns = EXPORT_COLUMNS
+    export_filename = "knowledge.csv"
+    export_ordering = ("name", "id")
 
     def narrow_queryset(self, queryset):
         return queryset.select_related("organization", "owner__user", "owner__organization")
@@ -107,14 +93,3 @@ class KnowledgeAssetViewSet(
         return knowledge_update(
             asset=serializer.instance, membership=self.membership, **serializer.validated_data
         )
-
-    @extend_schema(
-        summary="Export the knowledge-sharing register as CSV",
-        description="The rows the list would give, with the same filters, streamed.",
-        filters=True,
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)},
-    )
-    @action(detail=False, methods=["get"], pagination_class=None)
-    def export(self, request, *args, **kwargs):
-        rows = self.filter_queryset(self.get_queryset()).order_by("name", "id")
-        return csv_response(rows, EXPORT_COLUMNS, filename="knowledge.csv")

@@ -5,13 +5,24 @@ from rest_framework.routers import SimpleRouter
 
 from governance.api.issues import EscalationLadderViewSet, IssueViewSet
 from governance.api.knowledge import KnowledgeAssetViewSet
+from governance.api.meetings import ActionViewSet, DecisionViewSet, MeetingViewSet
+from governance.api.objectives import KpiViewSet, MeasurementViewSet, ObjectiveViewSet
 from governance.api.risks import RiskViewSet
+from governance.api.surveys import ActivityViewSet, SurveyViewSet
 
 router = SimpleRouter()
+router.register("objectives", ObjectiveViewSet, basename="objective")
+router.register("kpis", KpiViewSet, basename="kpi")
+router.register("measurements", MeasurementViewSet, basename="measurement")
 router.register("risks", RiskViewSet, basename="risk")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("escalation-ladder", EscalationLadderViewSet, basename="escalation-ladder")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("meeting-decisions", DecisionViewSet, basename="meeting-decision")
+router.register("actions", ActionViewSet, basename="action")
 router.register("knowledge", KnowledgeAssetViewSet, basename="knowledge-asset")
+router.register("surveys", SurveyViewSet, basename="survey")
+router.register("activity", ActivityViewSet, basename="activity")
 
 urlpatterns = [
     path("orgs/<slug:org_slug>/relationships/<int:relationship>/", include(router.urls)),

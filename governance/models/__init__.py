@@ -9,10 +9,32 @@ from governance.models.issues import (
     IssueStepKind,
 )
 from governance.models.knowledge import KnowledgeAsset, KnowledgeStatus, Sharing
+from governance.models.meetings import Action, ActionStatus, Decision, Meeting, MeetingStatus
+from governance.models.objectives import (
+    Cadence,
+    Direction,
+    Kpi,
+    Measurement,
+    Objective,
+    ObjectiveStatus,
+    Principle,
+)
 from governance.models.registers import WorkspaceRecord
+from governance.models.reminders import ReminderDigest
 from governance.models.risks import Risk, RiskStatus
+from governance.models.surveys import (
+    SurveyAnswer,
+    SurveyParticipation,
+    SurveyRound,
+    TrustIndicator,
+)
 
 __all__ = [
+    "Action",
+    "ActionStatus",
+    "Cadence",
+    "Decision",
+    "Direction",
     "EscalationAudience",
     "EscalationLevel",
     "Issue",
@@ -21,8 +43,20 @@ __all__ = [
     "IssueStepKind",
     "KnowledgeAsset",
     "KnowledgeStatus",
+    "Kpi",
+    "Measurement",
+    "Meeting",
+    "MeetingStatus",
+    "Objective",
+    "ObjectiveStatus",
+    "Principle",
+    "ReminderDigest",
     "Risk",
     "RiskStatus",
     "Sharing",
+    "SurveyAnswer",
+    "SurveyParticipation",
+    "SurveyRound",
+    "TrustIndicator",
     "WorkspaceRecord",
 ]

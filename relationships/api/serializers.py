@@ -255,6 +255,7 @@ class RelationshipSerializer(serializers.ModelSerializer):
             "lead_organization",
             "member_directory_visible",
             "open_to_join_requests",
+            "survey_threshold",
             "is_archived",
             "archived_at",
             "party_count",
@@ -293,6 +294,7 @@ class RelationshipUpdateSerializer(InputModelSerializer):
             "framework_profile",
             "member_directory_visible",
             "open_to_join_requests",
+            "survey_threshold",
         ]
 
 

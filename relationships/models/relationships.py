@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -46,6 +47,14 @@ class Relationship(models.Model):
         default=False,
         help_text="Ecosystems: whether any organization may find it and ask to join.",
     )
+    survey_threshold = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(3)],
+        help_text=(
+            "Trust surveys: how many of a party's people must answer before its results show "
+            "(never below 3, so that no answer can be singled out)."
+        ),
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -55,6 +64,9 @@ class Relationship(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(survey_threshold__gte=3), name="relationship_survey_threshold_3"
+            ),
             models.CheckConstraint(
                 condition=Q(current_stage__gte=1, current_stage__lte=8),
                 name="relationship_stage_1_to_8",

@@ -20,6 +20,9 @@ from relationships.models import (
     SizeClass,
 )
 
+#: The fewest answers of a party a trust survey shows results for (see ``survey_threshold``).
+SURVEY_THRESHOLD_FLOOR = 3
+
 EDITABLE_FIELDS = (
     "name",
     "description",
@@ -27,6 +30,7 @@ EDITABLE_FIELDS = (
     "framework_profile",
     "member_directory_visible",
     "open_to_join_requests",
+    "survey_threshold",
 )
 
 
@@ -154,6 +158,12 @@ def relationship_update(
         raise ValidationFailed(
             "Only an ecosystem takes requests to join; invite partners instead.",
             fields={"open_to_join_requests": ["Only for ecosystems."]},
+        )
+    if changes.get("survey_threshold", SURVEY_THRESHOLD_FLOOR) < SURVEY_THRESHOLD_FLOOR:
+        raise ValidationFailed(
+            f"At least {SURVEY_THRESHOLD_FLOOR} answers per party, or an answer could be "
+            "singled out.",
+            fields={"survey_threshold": [f"At least {SURVEY_THRESHOLD_FLOOR}."]},
         )
     for field, value in changes.items():
         setattr(relationship, field, value)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cbrms.celery import app as celery_app
 from cbrms.tenancy.context import acting_as
 from governance.models import EscalationLevel, Issue, IssueStep
-from governance.services.issues import escalation_sweep, issue_raise
+from governance.services.issues import escalation_sweep, issue_raise, ladder_read
 from relationships.models import Party, Role
 from tests.api_cases import ResourceCases
 from tests.conftest import api_client_for
@@ -241,6 +241,51 @@ def test_the_lead_sets_the_ladder_and_a_level_in_use_stays(world):
     overdue(issue)
     assert escalation_sweep() == 1
     assert lead.put(f"{ladder}replace/", one, format="json").json()["code"] == "level_in_use"
+    nameless = {"levels": [{"name": "", "hours": 24, "audience": "owner"}]}
+    wrong = lead.put(f"{ladder}replace/", nameless, format="json").json()
+    assert list(wrong["fields"]) == ["levels.0.name"]  # a nested field is named by its path
+
+
+def test_the_lead_edits_the_ladder_in_the_browser_and_a_half_filled_row_is_refused(world):
+    at_stage_5(world)
+    client = Client()
+    client.force_login(world.member("own", Role.RELATIONSHIP_MANAGER).user)
+    issues = reverse("issue-list", args=[world.own.slug, world.relationship.pk])
+    assert "Change the ladder" in client.get(issues).text
+    url = reverse("ladder-update", args=[world.own.slug, world.relationship.pk])
+    refused = client.post(url, {"ladder-name_1": "Site leads", "ladder-hours_1": ""})
+    assert refused.status_code == 400
+    assert "Needed for this level." in refused.text
+    assert 'value="Site leads"' in refused.text
+    saved = client.post(
+        url,
+        {
+            "ladder-name_1": "Site leads",
+            "ladder-hours_1": "24",
+            "ladder-audience_1": "owner",
+            "ladder-name_2": "SERs",
+            "ladder-hours_2": "48",
+            "ladder-audience_2": "sers",
+        },
+    )
+    assert saved.status_code == 302
+    with acting_as(world.own):
+        assert [level.name for level in ladder_read(world.relationship)] == ["Site leads", "SERs"]
+    partner = Client()
+    partner.force_login(world.member("partner", Role.RELATIONSHIP_MANAGER).user)
+    partner_url = reverse("ladder-update", args=[world.partner.slug, world.relationship.pk])
+    assert (
+        "Change the ladder"
+        not in partner.get(
+            reverse("issue-list", args=[world.partner.slug, world.relationship.pk])
+        ).text
+    )
+    row = {"ladder-name_1": "Ours", "ladder-hours_1": "1", "ladder-audience_1": "owner"}
+    refused = partner.post(partner_url, row)
+    assert refused.status_code == 400
+    assert "lead" in refused.text
+    with acting_as(world.own):
+        assert len(ladder_read(world.relationship)) == 2
 
 
 def test_in_the_browser_a_move_needs_its_reason_and_keeps_it(world):

@@ -16,11 +16,13 @@ walks the same endpoints and does find its own markers: the walk reaches the dat
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.db.models import Q
@@ -29,9 +31,21 @@ from rest_framework.test import APIClient
 
 from cbrms.audit.filtersets import audited_tables
 from cbrms.audit.models import AuditEvent
-from governance.models import Issue, KnowledgeAsset, Risk
+from governance.models import (
+    Action,
+    Decision,
+    Issue,
+    KnowledgeAsset,
+    Kpi,
+    Measurement,
+    Meeting,
+    Objective,
+    Risk,
+)
 from governance.services.issues import issue_escalate, issue_raise
 from governance.services.knowledge import knowledge_create
+from governance.services.meetings import action_create, decision_record, meeting_create
+from governance.services.objectives import kpi_create, measurement_record, objective_create
 from governance.services.risks import risk_create
 from lifecycle.models import DecisionRecord, Document, Evidence, GateApprover, Requirement, Section
 from lifecycle.services.document_versions import version_decide, version_request
@@ -90,6 +104,13 @@ LIST_ROWS = {
     "risk-list": ("risk", "id"),
     "issue-list": ("issue", "id"),
     "knowledge-asset-list": ("knowledge", "id"),
+    "objective-list": ("objective", "id"),
+    "kpi-list": ("kpi", "id"),
+    "measurement-list": ("measurement", "id"),
+    "meeting-list": ("meeting", "id"),
+    "meeting-decision-list": ("meeting-decision", "id"),
+    "action-list": ("action", "id"),
+    "activity-list": ("audit", "id"),
 }
 #: Detail routes and the kind of object their ``pk`` names.
 TYPED_DETAILS = {
@@ -103,6 +124,12 @@ TYPED_DETAILS = {
     "risk-detail": "risk",
     "issue-detail": "issue",
     "knowledge-asset-detail": "knowledge",
+    "objective-detail": "objective",
+    "kpi-detail": "kpi",
+    "measurement-detail": "measurement",
+    "meeting-detail": "meeting",
+    "meeting-decision-detail": "meeting-decision",
+    "action-detail": "action",
 }
 
 
@@ -280,6 +307,60 @@ def _registers(scene: Scene) -> None:
                 conditions=scene.mark(owner, f"knowledge-{visibility}-conditions"),
                 visibility=visibility,
             )
+            _workspace(scene, side, owner, visibility)
+
+
+def _workspace(scene: Scene, side, owner: str, visibility: str) -> None:
+    """An objective with a KPI and a value, a meeting with a decision and an action."""
+    relationship = Relationship.objects.unscoped().get(pk=scene.shared.pk)
+    objective = objective_create(
+        relationship=relationship,
+        membership=side.manager,
+        title=scene.mark(owner, f"objective-{visibility}-title"),
+        description=scene.mark(owner, f"objective-{visibility}-description"),
+        visibility=visibility,
+    )
+    kpi = kpi_create(
+        objective=objective,
+        membership=side.manager,
+        name=scene.mark(owner, f"kpi-{visibility}-name"),
+        unit="%",
+        target=Decimal("95"),
+        direction="up",
+        cadence="monthly",
+    )
+    measurement_record(
+        kpi=kpi,
+        membership=side.manager,
+        period=datetime.date(2026, 1, 31),
+        value=Decimal("91.5"),
+        note=scene.mark(owner, f"measurement-{visibility}-note"),
+    )
+    meeting = meeting_create(
+        relationship=relationship,
+        membership=side.manager,
+        title=scene.mark(owner, f"meeting-{visibility}-title"),
+        held_at=datetime.datetime(2026, 2, 1, 10, tzinfo=datetime.UTC),
+        minutes=scene.mark(owner, f"meeting-{visibility}-minutes"),
+        attendees=[side.manager],
+        visibility=visibility,
+    )
+    decision = decision_record(
+        meeting=meeting,
+        membership=side.manager,
+        title=scene.mark(owner, f"decision-{visibility}-title"),
+        rationale=scene.mark(owner, f"decision-{visibility}-rationale"),
+    )
+    action_create(
+        relationship=relationship,
+        membership=side.manager,
+        title=scene.mark(owner, f"action-{visibility}-title"),
+        description=scene.mark(owner, f"action-{visibility}-description"),
+        due_date=datetime.date(2026, 3, 1),
+        meeting=meeting,
+        decision=decision,
+        visibility=visibility,
+    )
 
 
 def _ids(queryset, relationship_field: str = "relationship_id") -> dict[int, int]:
@@ -320,6 +401,12 @@ def _collect(scene: Scene, organization, markers: set[str]) -> dict[str, dict[in
         "risk": _ids(Risk.objects.unscoped().filter(own & internal)),
         "issue": _ids(Issue.objects.unscoped().filter(own & internal)),
         "knowledge": _ids(KnowledgeAsset.objects.unscoped().filter(own & internal)),
+        "objective": _ids(Objective.objects.unscoped().filter(own & internal)),
+        "kpi": _ids(Kpi.objects.unscoped().filter(own & internal)),
+        "measurement": _ids(Measurement.objects.unscoped().filter(own & internal)),
+        "meeting": _ids(Meeting.objects.unscoped().filter(own & internal)),
+        "meeting-decision": _ids(Decision.objects.unscoped().filter(own & internal)),
+        "action": _ids(Action.objects.unscoped().filter(own & internal)),
         "audit": {event.pk: event.relationship_id for event in audit},
     }
 
@@ -616,6 +703,13 @@ PARAM_KINDS = {
     "evidence": "evidence",
     "gate": "decision",
     "document": "document",
+    "objective": "objective",
+    "kpi": "kpi",
+    "meeting": "meeting",
+    "action": "action",
+    "risk": "risk",
+    "issue": "issue",
+    "asset": "knowledge",
 }
 
 
