@@ -260,6 +260,9 @@ class MeasurementForm(ServiceForm):
     period = _date("Period ending", required=True)
     value = forms.DecimalField(label="Value", max_digits=14, decimal_places=4)
     note = forms.CharField(label="Note", required=False, max_length=2000)
+    correct = forms.BooleanField(
+        label="Correct the value already recorded for this period", required=False
+    )
 
     def __init__(self, *args, kpi=None, **kwargs):
         kwargs.setdefault("prefix", f"value-{kpi.pk}" if kpi else "value")

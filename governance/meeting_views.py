@@ -15,7 +15,7 @@ from cbrms.errors import ApplicationError
 from governance.api.exports import csv_response
 from governance.api.meetings import ActionViewSet, MeetingViewSet, attendees_prefetch
 from governance.forms import ActionForm, DecisionForm, MeetingForm
-from governance.models import Action, ActionStatus, Meeting
+from governance.models import Action, ActionStatus, Meeting, MeetingStatus
 from governance.services.meetings import (
     action_create,
     action_update,
@@ -33,15 +33,27 @@ MEETINGS_PER_PAGE = 20
 ACTIONS_PER_PAGE = 50
 
 
+#: The tabs of the meetings page.
+MEETING_TABS = {"all": "All", "upcoming": "Coming up", "held": "Held"}
+
+
 def _meetings_page(request, relationship, *, form=None, status=200) -> HttpResponse:
+    shown = request.GET.get("show", "all")
+    shown = shown if shown in MEETING_TABS else "all"
     meetings = (
         Meeting.objects.filter(relationship=relationship)
         .select_related("organization", "owner__user")
         .prefetch_related("decisions")
         .order_by("-held_at", "-id")
     )
+    if shown == "upcoming":
+        meetings = meetings.filter(held_at__gte=timezone.now()).order_by("held_at", "id")
+    elif shown == "held":
+        meetings = meetings.filter(status=MeetingStatus.HELD)
     may_edit = can(request, Capability.REGISTERS_EDIT)
     context = {
+        "tabs": MEETING_TABS,
+        "shown": shown,
         "relationship": relationship,
         "page": Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page")),
         "form": form

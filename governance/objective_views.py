@@ -18,6 +18,7 @@ from governance.selectors import kpis_with_values
 from governance.services.objectives import (
     kpi_create,
     measurement_record,
+    measurement_update,
     objective_create,
     objective_update,
 )
@@ -183,6 +184,16 @@ def kpi_create_view(
     return _objective_page(request, relationship, objective, kpi_form=form, status=400)
 
 
+def _record_or_correct(kpi: Kpi, membership, data: dict) -> None:
+    """Record the period's value, or correct the one recorded when the member said so."""
+    fields = {"value": data["value"], "note": data["note"]}
+    existing = Measurement.objects.filter(kpi=kpi, period=data["period"]).first()
+    if data["correct"] and existing is not None:
+        measurement_update(measurement=existing, membership=membership, **fields)
+    else:
+        measurement_record(kpi=kpi, membership=membership, period=data["period"], **fields)
+
+
 @login_required
 @require_POST
 @capability_required(Capability.REGISTERS_EDIT)
@@ -196,9 +207,11 @@ def measurement_create_view(
     form = MeasurementForm(request.POST, kpi=kpi)
     if form.is_valid():
         try:
-            measurement_record(kpi=kpi, membership=request.membership, **form.cleaned_data)
+            _record_or_correct(kpi, request.membership, form.cleaned_data)
         except ApplicationError as error:
             form.add_application_error(error)
+            if error.code == "already_measured":
+                form.add_error("correct", "Tick this to replace the recorded value.")
         else:
             if request.htmx:
                 [state] = kpis_with_values(Kpi.objects.filter(pk=kpi.pk))

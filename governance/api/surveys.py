@@ -66,6 +66,12 @@ def result_rows(survey: SurveyRound) -> list[tuple]:
         ],
         responses={201: SurveyRoundSerializer, 409: CONFLICT},
     ),
+    export=extend_schema(
+        summary="Export the closed rounds' results as CSV",
+        description="One row per shown figure: round, party (or `joint`), indicator, how many "
+        "of the party's people answered, mean. Parties below a round's threshold, and open "
+        "rounds, have no rows.",
+    ),
 )
 class SurveyViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, ExportMixin, OrgViewSet

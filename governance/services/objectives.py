@@ -192,7 +192,7 @@ def measurement_record(
             )
     except IntegrityError:
         raise Conflict(
-            f"{kpi.name} already has a value for {period:%d %b %Y}: change that one.",
+            f"{kpi.name} already has a value for {period:%d %b %Y}.",
             code="already_measured",
         ) from None
 

@@ -292,3 +292,16 @@ def test_a_time_zone_offset_postgresql_cannot_take_is_the_client_s_mistake(world
     assert "held_after" in far.json()["fields"]
     near = client.get(api(world, path="meetings/?held_after=2000-01-01T00:00:00%2B14:00"))
     assert near.status_code == 200
+
+
+def test_the_meetings_page_shows_what_is_coming_up_and_what_was_held(world):
+    soon = timezone.now() + datetime.timedelta(days=5)
+    meeting(world, title="Next review", held_at=soon)
+    meeting(world, title="Last review", status="held")
+    client = browser(world.member("own", Role.VIEWER))
+    upcoming = client.get(page(world, "meeting-list") + "?show=upcoming").text
+    assert "Next review" in upcoming
+    assert "Last review" not in upcoming
+    held = client.get(page(world, "meeting-list") + "?show=held").text
+    assert "Last review" in held
+    assert "Next review" not in held

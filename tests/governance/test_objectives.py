@@ -301,7 +301,16 @@ def test_a_value_is_recorded_in_place_and_a_wrong_one_is_kept_with_its_error(wor
     )
     assert twice.status_code == 400
     assert "already has a value" in twice.text
+    assert "Tick this to replace the recorded value." in twice.text
     assert 'value="88"' in twice.text
+    corrected = client.post(
+        url,
+        {f"{prefix}-period": "2026-02-28", f"{prefix}-value": "88", f"{prefix}-correct": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert corrected.status_code == 200
+    values = Measurement.objects.unscoped().filter(kpi=made).order_by("period")
+    assert [str(m.value) for m in values] == ["90.0000", "88.0000"]
 
 
 def test_an_objective_refused_by_the_service_keeps_what_was_typed(world):

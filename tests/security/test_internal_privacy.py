@@ -668,8 +668,9 @@ def walk_api(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> None:
 
     Lists are walked for every relationship of the scene, with filters. Detail routes whose
     ``pk`` names a kind of internal object take every such object. ``every_id`` also fills
-    every ``pk`` of every detail route with every id of the internal objects, whatever their
-    kind. Data scoping does not depend on the role (a role's capabilities refuse with 403
+    every other detail route's ``pk`` with every id of the internal objects, whatever their
+    kind (a typed route gets its own kind's ids above: another kind's ids add nothing but
+    time). Data scoping does not depend on the role (a role's capabilities refuse with 403
     before anything is read), so that widest sweep runs for the role with the most
     capabilities.
     """
@@ -679,7 +680,11 @@ def walk_api(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> None:
         listed = action in ("list", "verify") or _only_relationships(route)
         if listed:
             for url in urls_for(scene, route, slug, []):
-                variants = query_variants(scene, name, url) if action == "list" else [""]
+                # Filters and page sizes in the widest sweep: the scope of a list does not
+                # depend on the role, and a role refused the list is refused before any filter.
+                variants = (
+                    query_variants(scene, name, url) if action == "list" and every_id else [""]
+                )
                 if getattr(view_class, "pagination_class", None) is None:  # no pages to size
                     variants = [v for v in variants if "page_size" not in v]
                 for variant in variants:
@@ -688,7 +693,7 @@ def walk_api(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> None:
             objects = walk_.hidden[TYPED_DETAILS[name]]
             for url in typed_urls(route, slug, objects, scene.shared.pk):
                 walk_.expect_404(url, view_class=view_class, action=action)
-        if every_id and not listed:
+        if every_id and not listed and name not in TYPED_DETAILS:
             every_url = urls_for(
                 scene, route, slug, every, relationships=[scene.shared.pk], every_named=False
             )
@@ -725,9 +730,10 @@ def walk_browser(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> int
     """Every page under /o/{slug}/; returns how many answered 200.
 
     Relationship parameters take every relationship of the scene; a parameter named after a
-    kind of object (``requirement_pk``, ``evidence_pk``, ``gate_pk``) takes every internal
-    object of that kind, under its own relationship and the shared one; ``every_id`` fills
-    every other parameter with every internal id. A page that refuses GET (405) does so
+    kind of object (``requirement_pk``, ``evidence_pk``, ``gate_pk``, ``objective_pk``...)
+    takes every internal object of that kind, under its own relationship and the shared one;
+    ``every_id`` fills every other parameter with every internal id (without it, with the
+    relationships' ids). A page that refuses GET (405) does so
     whatever its parameters: it is not asked again.
     """
     every = sorted({pk for kind, ids in walk_.hidden.items() if kind != "audit" for pk in ids})
@@ -748,7 +754,7 @@ def walk_browser(scene: Scene, walk_: Walk, slug: str, *, every_id: bool) -> int
                         values = {"org_slug": slug, name: pk, **named}
                         values.update(dict.fromkeys(rel_names, relationship))
                         urls.append(fill(route, {**dict.fromkeys(other, pk), **values}))
-            if (every_id or kind is None) and name not in NAMED_PARAMS:
+            if kind is None and name not in NAMED_PARAMS:
                 ids = every if every_id else scene.relationship_ids
                 urls += urls_for(
                     scene, route, slug, ids, relationships=[scene.shared.pk], every_named=False
