@@ -15,11 +15,12 @@ from cbrms.errors import ApplicationError
 from governance.api.exports import csv_response
 from governance.api.meetings import ActionViewSet, MeetingViewSet, attendees_prefetch
 from governance.forms import ActionForm, DecisionForm, MeetingForm
-from governance.models import Action, ActionStatus, Meeting, MeetingStatus
+from governance.models import Action, ActionStatus, Decision, Meeting, MeetingStatus
 from governance.services.meetings import (
     action_create,
     action_update,
     decision_record,
+    decision_update,
     meeting_create,
     meeting_update,
     party_people,
@@ -108,7 +109,15 @@ def _meeting(pk: int, meeting_pk: int):
 
 
 def _meeting_page(
-    request, relationship, meeting, *, form=None, decision_form=None, action_form=None, status=200
+    request,
+    relationship,
+    meeting,
+    *,
+    form=None,
+    decision_form=None,
+    action_form=None,
+    decision_forms=None,
+    status=200,
 ) -> HttpResponse:
     may_edit = can(request, Capability.REGISTERS_EDIT)
     may_keep = may_edit and (
@@ -118,10 +127,17 @@ def _meeting_page(
     decisions = list(meeting.decisions.select_related("organization").order_by("id"))
     if form is None and may_edit:
         form = MeetingForm(members=list(assignable_members()), people=people, instance=meeting)
+    decision_forms = decision_forms or {}
     context = {
         "relationship": relationship,
         "meeting": meeting,
-        "decisions": decisions,
+        "decisions": [
+            (
+                decision,
+                decision_forms.get(decision.pk) or (_decision_form(decision) if may_keep else None),
+            )
+            for decision in decisions
+        ],
         "actions": Action.objects.filter(meeting=meeting)
         .select_related("owner__user", "organization")
         .order_by("due_date", "id"),
@@ -193,6 +209,38 @@ def decision_create_view(
             messages.success(request, "Decision recorded.")
             return redirect("meeting-page", org_slug=org_slug, pk=pk, meeting_pk=meeting.pk)
     return _meeting_page(request, relationship, meeting, decision_form=form, status=400)
+
+
+def _decision_form(decision: Decision, data=None) -> DecisionForm:
+    return DecisionForm(
+        data,
+        prefix=f"decision-{decision.pk}",
+        initial={"title": decision.title, "rationale": decision.rationale},
+    )
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_EDIT)
+def decision_update_view(
+    request: HttpRequest, org_slug: str, pk: int, meeting_pk: int, decision_pk: int
+) -> HttpResponse:
+    """Change a decision's wording."""
+    relationship, meeting = _meeting(pk, meeting_pk)
+    decision = get_object_or_404(Decision.objects.filter(meeting=meeting), pk=decision_pk)
+    form = _decision_form(decision, request.POST)
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            decision_update(decision=decision, membership=request.membership, **changes)
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, "Decision saved.")
+            return redirect("meeting-page", org_slug=org_slug, pk=pk, meeting_pk=meeting.pk)
+    return _meeting_page(
+        request, relationship, meeting, decision_forms={decision.pk: form}, status=400
+    )
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cbrms.errors import ApplicationError
@@ -17,6 +18,7 @@ from governance.models import Kpi, Measurement, Objective, ObjectiveStatus
 from governance.selectors import kpis_with_values
 from governance.services.objectives import (
     kpi_create,
+    kpi_update,
     measurement_record,
     measurement_update,
     objective_create,
@@ -111,7 +113,15 @@ def _may_keep(request, objective) -> bool:
 
 
 def _objective_page(
-    request, relationship, objective, *, form=None, kpi_form=None, value_forms=None, status=200
+    request,
+    relationship,
+    objective,
+    *,
+    form=None,
+    kpi_form=None,
+    value_forms=None,
+    edit_forms=None,
+    status=200,
 ) -> HttpResponse:
     may_edit = can(request, Capability.REGISTERS_EDIT)
     members = list(assignable_members())
@@ -119,12 +129,17 @@ def _objective_page(
         form = ObjectiveForm(members=members, instance=objective)
     may_keep = _may_keep(request, objective)
     states = kpis_with_values(Kpi.objects.filter(objective=objective))
-    value_forms = value_forms or {}
+    value_forms, edit_forms = value_forms or {}, edit_forms or {}
     context = {
         "relationship": relationship,
         "objective": objective,
         "kpis": [
-            (state, value_forms.get(state.kpi.pk) or (MeasurementForm(kpi=state.kpi)))
+            (
+                state,
+                value_forms.get(state.kpi.pk) or MeasurementForm(kpi=state.kpi),
+                edit_forms.get(state.kpi.pk)
+                or (_kpi_edit_form(state.kpi, members) if may_keep else None),
+            )
             for state in states
         ],
         "form": form,
@@ -182,6 +197,33 @@ def kpi_create_view(
             messages.success(request, f"KPI “{kpi.name}” added: record its first value below.")
             return redirect("objective-page", org_slug=org_slug, pk=pk, objective_pk=objective.pk)
     return _objective_page(request, relationship, objective, kpi_form=form, status=400)
+
+
+def _kpi_edit_form(kpi: Kpi, members, data=None) -> KpiForm:
+    return KpiForm(data, members=members, instance=kpi, prefix=f"kpi-{kpi.pk}")
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_EDIT)
+def kpi_update_view(
+    request: HttpRequest, org_slug: str, pk: int, objective_pk: int, kpi_pk: int
+) -> HttpResponse:
+    """Change a KPI's definition: its name, unit, target, direction, cadence, who records it."""
+    relationship, objective = _objective(pk, objective_pk)
+    kpi = get_object_or_404(Kpi.objects.filter(objective=objective), pk=kpi_pk)
+    form = _kpi_edit_form(kpi, list(assignable_members()), request.POST)
+    if form.is_valid():
+        try:
+            kpi_update(kpi=kpi, membership=request.membership, **form.service_arguments())
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, f"KPI “{kpi.name}” saved.")
+            return redirect(
+                reverse("objective-page", args=[org_slug, pk, objective.pk]) + f"#kpi-{kpi.pk}"
+            )
+    return _objective_page(request, relationship, objective, edit_forms={kpi.pk: form}, status=400)
 
 
 def _record_or_correct(kpi: Kpi, membership, data: dict) -> None:

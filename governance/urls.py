@@ -22,6 +22,11 @@ relationship_patterns = [
         name="kpi-create",
     ),
     path(
+        "objectives/<int:objective_pk>/kpis/<int:kpi_pk>/save/",
+        objective_views.kpi_update_view,
+        name="kpi-update",
+    ),
+    path(
         "objectives/<int:objective_pk>/kpis/<int:kpi_pk>/values/",
         objective_views.measurement_create_view,
         name="measurement-create",
@@ -53,6 +58,11 @@ relationship_patterns = [
         "meetings/<int:meeting_pk>/decisions/new/",
         meeting_views.decision_create_view,
         name="meeting-decision-create",
+    ),
+    path(
+        "meetings/<int:meeting_pk>/decisions/<int:decision_pk>/save/",
+        meeting_views.decision_update_view,
+        name="meeting-decision-update",
     ),
     path(
         "meetings/<int:meeting_pk>/actions/new/",

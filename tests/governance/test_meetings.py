@@ -305,3 +305,21 @@ def test_the_meetings_page_shows_what_is_coming_up_and_what_was_held(world):
     held = client.get(page(world, "meeting-list") + "?show=held").text
     assert "Last review" in held
     assert "Next review" not in held
+
+
+def test_a_decision_s_wording_is_changed_on_the_meeting_s_page(world):
+    held = meeting(world, title="Review")
+    with acting_as(world.own):
+        decision = decision_record(
+            meeting=held, membership=world.member("own", Role.RELATIONSHIP_MANAGER), title="Pilt"
+        )
+    client = browser(world.member("own", Role.CONTRIBUTOR))
+    url = page(world, "meeting-decision-update", held.pk, decision.pk)
+    prefix = f"decision-{decision.pk}"
+    refused = client.post(url, {f"{prefix}-title": "", f"{prefix}-rationale": "Kept"})
+    assert refused.status_code == 400
+    assert "Kept" in refused.text
+    saved = client.post(url, {f"{prefix}-title": "Pilot in 20 stores"})
+    assert saved.status_code == 302
+    decision.refresh_from_db()
+    assert decision.title == "Pilot in 20 stores"

@@ -327,3 +327,26 @@ def test_an_objective_refused_by_the_service_keeps_what_was_typed(world):
     assert "The joint workspace opens in stage 5" in refused.text
     assert 'value="Joint before its time"' in refused.text
     assert not Objective.objects.unscoped().exists()
+
+
+def test_a_kpi_is_changed_in_the_browser_and_a_wrong_target_is_kept(world):
+    goal = objective(world)
+    made = kpi(world, goal, values=["90"])
+    client = browser(world.member("own", Role.CONTRIBUTOR))
+    assert "Change the KPI" in client.get(page(world, "objective-page", goal.pk)).text
+    url = page(world, "kpi-update", goal.pk, made.pk)
+    prefix = f"kpi-{made.pk}"
+    fields = {
+        f"{prefix}-name": "On-time deliveries",
+        f"{prefix}-unit": "%",
+        f"{prefix}-target": "ninety",
+        f"{prefix}-direction": "up",
+        f"{prefix}-cadence": "quarterly",
+    }
+    refused = client.post(url, fields)
+    assert refused.status_code == 400
+    assert 'value="ninety"' in refused.text
+    saved = client.post(url, {**fields, f"{prefix}-target": "96"})
+    assert saved.status_code == 302
+    made.refresh_from_db()
+    assert (made.target, made.cadence) == (Decimal("96"), "quarterly")

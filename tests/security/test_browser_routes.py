@@ -85,6 +85,8 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "meeting-page": (Capability.REGISTERS_VIEW, READ),
     "meeting-update": (Capability.REGISTERS_EDIT, WRITE),
     "meeting-decision-create": (Capability.REGISTERS_EDIT, WRITE),
+    "meeting-decision-update": (Capability.REGISTERS_EDIT, WRITE),
+    "kpi-update": (Capability.REGISTERS_EDIT, WRITE),
     "meeting-action-create": (Capability.REGISTERS_EDIT, WRITE),
     "action-list": (Capability.REGISTERS_VIEW, READ),
     "action-create": (Capability.REGISTERS_EDIT, WRITE),

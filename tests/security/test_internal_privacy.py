@@ -712,6 +712,7 @@ PARAM_KINDS = {
     "kpi": "kpi",
     "meeting": "meeting",
     "action": "action",
+    "decision": "meeting-decision",
     "risk": "risk",
     "issue": "issue",
     "asset": "knowledge",
