@@ -21,6 +21,7 @@ from governance.models import (
     Sharing,
     TrustIndicator,
 )
+from governance.selectors import decimal_text
 from relationships.models import Membership, Visibility
 
 LIKELIHOOD = [
@@ -252,6 +253,11 @@ class KpiForm(RecordForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "kpi")
         super().__init__(*args, **kwargs)
+
+    def initial_from(self, instance) -> dict:
+        initial = super().initial_from(instance)
+        initial["target"] = decimal_text(instance.target)  # 0.85, not 0.8500
+        return initial
 
 
 class MeasurementForm(ServiceForm):
