@@ -226,6 +226,21 @@ def kpi_update_view(
     return _objective_page(request, relationship, objective, edit_forms={kpi.pk: form}, status=400)
 
 
+def _kpi_card(request, relationship, objective, kpi, value_form, *, status=200) -> HttpResponse:
+    """The KPI's card alone, as HTMX swaps it in after a value was recorded (or refused)."""
+    [state] = kpis_with_values(Kpi.objects.filter(pk=kpi.pk))
+    context = {
+        "relationship": relationship,
+        "objective": objective,
+        "state": state,
+        "value_form": value_form,
+        "edit_form": _kpi_edit_form(kpi, list(assignable_members())),
+        "may_keep": True,
+        "saved": status == 200,
+    }
+    return render(request, "governance/_kpi_card.html", context, status=status)
+
+
 def _record_or_correct(kpi: Kpi, membership, data: dict) -> None:
     """Record the period's value, or correct the one recorded when the member said so."""
     fields = {"value": data["value"], "note": data["note"]}
@@ -256,28 +271,11 @@ def measurement_create_view(
                 form.add_error("correct", "Tick this to replace the recorded value.")
         else:
             if request.htmx:
-                [state] = kpis_with_values(Kpi.objects.filter(pk=kpi.pk))
-                context = {
-                    "relationship": relationship,
-                    "objective": objective,
-                    "state": state,
-                    "value_form": MeasurementForm(kpi=kpi),
-                    "may_keep": True,
-                    "saved": True,
-                }
-                return render(request, "governance/_kpi_card.html", context)
+                return _kpi_card(request, relationship, objective, kpi, MeasurementForm(kpi=kpi))
             messages.success(request, f"{kpi.name}: value recorded.")
             return redirect("objective-page", org_slug=org_slug, pk=pk, objective_pk=objective.pk)
     if request.htmx:
-        [state] = kpis_with_values(Kpi.objects.filter(pk=kpi.pk))
-        context = {
-            "relationship": relationship,
-            "objective": objective,
-            "state": state,
-            "value_form": form,
-            "may_keep": True,
-        }
-        return render(request, "governance/_kpi_card.html", context, status=400)
+        return _kpi_card(request, relationship, objective, kpi, form, status=400)
     return _objective_page(request, relationship, objective, value_forms={kpi.pk: form}, status=400)
 
 

@@ -83,3 +83,18 @@ def acting_as(
         _acting.reset(token)
         if connection.connection is not None and not connection.needs_rollback:
             _set_audit_actor(previous)
+
+
+def in_acting_context(items: Iterator) -> Iterator:
+    """``items``, produced as the unit of work acting now. A streamed response is read by the
+    server after the view has returned, when nothing acts any more; whatever the items read
+    then (a prefetched relation, chunk by chunk) must still be scoped as the request was."""
+    acting = _acting.get()  # now, while the view runs: the generator below starts later
+    if acting is None:
+        return items
+
+    def produce() -> Iterator:
+        with acting_as(acting.organization, user=acting.user, membership=acting.membership):
+            yield from items
+
+    return produce()

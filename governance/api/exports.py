@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 
-from cbrms.tenancy.context import acting_as, current
+from cbrms.tenancy.context import in_acting_context
 
 #: Cells a spreadsheet would run as a formula start with one of these: they are quoted with a
 #: leading apostrophe, so an exported row never executes in the reader's spreadsheet.
@@ -34,24 +34,9 @@ def csv_rows(rows: Iterable, columns: tuple[tuple[str, Callable], ...]) -> Itera
         yield writer.writerow([_cell(read(row)) for _, read in columns])
 
 
-def _as_now(lines: Iterator[str]) -> Iterator[str]:
-    """``lines``, produced as the organization acting now: the server reads a streamed body
-    after the view has returned, when the request no longer acts, and the rows' related
-    records (prefetched lists) are read then."""
-    acting = current()  # now, while the view runs: the generator below starts later
-    if acting is None:
-        return lines
-
-    def produce() -> Iterator[str]:
-        with acting_as(acting.organization, user=acting.user, membership=acting.membership):
-            yield from lines
-
-    return produce()
-
-
 def csv_download(rows: Iterable, columns, *, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        _as_now(csv_rows(rows, columns)), content_type="text/csv; charset=utf-8"
+        in_acting_context(csv_rows(rows, columns)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

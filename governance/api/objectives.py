@@ -136,8 +136,15 @@ class KpiFilterSet(filters.FilterSet):
         fields = ["objective", "cadence", "visibility"]
 
 
+def _state(kpi: Kpi):
+    """The KPI's state, worked out once per exported row."""
+    if "_export_state" not in kpi.__dict__:
+        kpi.__dict__["_export_state"] = kpi_state(kpi)
+    return kpi.__dict__["_export_state"]
+
+
 def _latest(kpi: Kpi) -> str:
-    state = kpi_state(kpi)
+    state = _state(kpi)
     return "" if state.latest is None else str(state.latest.value)
 
 
@@ -191,8 +198,8 @@ class KpiViewSet(RegisterViewSet):
         ("direction", lambda k: k.direction),
         ("cadence", lambda k: k.cadence),
         ("latest_value", _latest),
-        ("on_track", lambda k: kpi_state(k).on_track),
-        ("next_due", lambda k: kpi_state(k).next_due),
+        ("on_track", lambda k: _state(k).on_track),
+        ("next_due", lambda k: _state(k).next_due),
         ("visibility", lambda k: k.visibility),
         ("organization", lambda k: k.organization.slug),
         ("owner", owner_email),

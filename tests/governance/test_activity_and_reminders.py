@@ -13,7 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cbrms.celery import app as celery_app
 from cbrms.tenancy.context import acting_as
+from governance.beat import reminder_digests
 from governance.models import Kpi, ReminderDigest, Risk
 from governance.reminders import send_reminder_digests
 from governance.services.risks import risk_update
@@ -143,11 +145,8 @@ def test_two_runs_at_once_send_one_digest(world):
 
 
 def test_beat_schedules_registered_jobs_and_the_digest_job_sends(world, settings):
-    from cbrms.celery import app
-    from governance.beat import reminder_digests
-
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
-        assert entry["task"] in app.tasks, entry["task"]
+        assert entry["task"] in celery_app.tasks, entry["task"]
     _due_things(world)
     mail.outbox.clear()
     assert reminder_digests.apply().get() == 1
