@@ -8,4 +8,4 @@ class GovernanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from governance import beat, visibility  # noqa: F401  (scope rules; scheduled jobs)
+        from governance import beat, pdf, visibility  # noqa: F401 - registered on import

@@ -21,23 +21,8 @@ from governance.models import (
     Sharing,
     TrustIndicator,
 )
-from governance.selectors import decimal_text
+from governance.selectors import IMPACT, LIKELIHOOD, decimal_text
 from relationships.models import Membership, Visibility
-
-LIKELIHOOD = [
-    (1, "1 · Rare"),
-    (2, "2 · Unlikely"),
-    (3, "3 · Possible"),
-    (4, "4 · Likely"),
-    (5, "5 · Almost certain"),
-]
-IMPACT = [
-    (1, "1 · Minor"),
-    (2, "2 · Moderate"),
-    (3, "3 · Significant"),
-    (4, "4 · Major"),
-    (5, "5 · Severe"),
-]
 
 
 class RecordForm(ServiceForm):

@@ -75,6 +75,55 @@ def kpis_with_values(queryset) -> list[KpiState]:
     return [kpi_state(kpi) for kpi in kpis]
 
 
+# --- risks ---------------------------------------------------------------------------------
+
+#: The scales of a risk, in words (the forms, the heat maps of the pages and of the PDFs).
+LIKELIHOOD = [
+    (1, "1 · Rare"),
+    (2, "2 · Unlikely"),
+    (3, "3 · Possible"),
+    (4, "4 · Likely"),
+    (5, "5 · Almost certain"),
+]
+IMPACT = [
+    (1, "1 · Minor"),
+    (2, "2 · Moderate"),
+    (3, "3 · Significant"),
+    (4, "4 · Major"),
+    (5, "5 · Severe"),
+]
+
+
+def heat_band(score: int) -> str:
+    """How a cell of the 5 x 5 map is coloured: ``high`` from 15, ``medium`` from 8."""
+    return "high" if score >= 15 else ("medium" if score >= 8 else "low")
+
+
+def risk_heat_map(queryset) -> list[dict]:
+    """The risks of ``queryset`` counted on the 5 x 5 map: rows of impact 5 to 1, each with
+    cells of likelihood 1 to 5 (``likelihood``, ``score``, ``band``, ``count``). One query."""
+    counts = {
+        (row["likelihood"], row["impact"]): row["count"]
+        for row in queryset.order_by().values("likelihood", "impact").annotate(count=Count("id"))
+    }
+    return [
+        {
+            "impact": impact,
+            "label": label,
+            "cells": [
+                {
+                    "likelihood": likelihood,
+                    "score": likelihood * impact,
+                    "band": heat_band(likelihood * impact),
+                    "count": counts.get((likelihood, impact), 0),
+                }
+                for likelihood, _ in LIKELIHOOD
+            ],
+        }
+        for impact, label in reversed(IMPACT)
+    ]
+
+
 # --- the overview --------------------------------------------------------------------------
 
 

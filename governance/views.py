@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,8 +20,6 @@ from governance.api.issues import IssueViewSet
 from governance.api.knowledge import EXPORT_COLUMNS as KNOWLEDGE_COLUMNS
 from governance.api.risks import EXPORT_COLUMNS, RiskFilterSet
 from governance.forms import (
-    IMPACT,
-    LIKELIHOOD,
     IssueForm,
     IssueMoveForm,
     KnowledgeForm,
@@ -30,6 +27,7 @@ from governance.forms import (
     RiskForm,
 )
 from governance.models import Issue, IssueStatus, IssueStep, KnowledgeAsset, Risk, Sharing
+from governance.selectors import LIKELIHOOD, risk_heat_map
 from governance.services.issues import (
     issue_deescalate,
     issue_escalate,
@@ -71,28 +69,17 @@ def _filtered(request: HttpRequest, relationship: Relationship):
 
 
 def _heat_map(queryset, request, relationship) -> list[dict]:
-    """Rows of impact 5 to 1, cells of likelihood 1 to 5: the count and the link filtering the
-    list to that cell (the other filters kept)."""
-    counts = {
-        (row["likelihood"], row["impact"]): row["count"]
-        for row in queryset.order_by().values("likelihood", "impact").annotate(count=Count("id"))
-    }
+    """The heat map of ``queryset``, each cell linking to the list filtered to it (the other
+    filters kept)."""
     kept = [(k, v) for k, v in request.GET.lists() for v in v if k in ("status", "visibility")]
     base = reverse("risk-list", args=[request.organization.slug, relationship.pk])
-    rows = []
-    for impact, impact_label in reversed(IMPACT):
-        cells = []
-        for likelihood, _ in LIKELIHOOD:
-            query = urlencode([*kept, ("likelihood", likelihood), ("impact", impact)])
-            cells.append(
-                {
-                    "likelihood": likelihood,
-                    "score": likelihood * impact,
-                    "count": counts.get((likelihood, impact), 0),
-                    "url": f"{base}?{query}#risk-results",
-                }
+    rows = risk_heat_map(queryset)
+    for row in rows:
+        for cell in row["cells"]:
+            query = urlencode(
+                [*kept, ("likelihood", cell["likelihood"]), ("impact", row["impact"])]
             )
-        rows.append({"impact": impact, "label": impact_label, "cells": cells})
+            cell["url"] = f"{base}?{query}#risk-results"
     return rows
 
 

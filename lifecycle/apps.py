@@ -10,7 +10,7 @@ class LifecycleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from lifecycle import hooks, visibility  # noqa: F401 - registers scopes and hooks
+        from lifecycle import document_pdf, hooks, visibility  # noqa: F401 - registered on import
 
         # Catalogs are data the code relies on: every migrate brings them up to date.
         post_migrate.connect(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cbrms.errors import ApplicationError, PreconditionFailed, ValidationFailed
+from lifecycle.document_pdf import document_pdf_request
 from lifecycle.forms import SectionForm
 from lifecycle.models import Document, DocumentVersion, Section, VersionStatus
 from lifecycle.panels.documents import section_views, startable_kinds, versions_panel_context
@@ -216,6 +217,21 @@ def version_request_view(request: HttpRequest, org_slug: str, pk: int) -> HttpRe
             "open to edit.",
         )
     return redirect(document_url(request, document, "versions"))
+
+
+@login_required
+@require_POST
+@capability_required(Capability.DOCUMENTS_VIEW)
+def version_pdf_view(request: HttpRequest, org_slug: str, pk: int, number: int) -> HttpResponse:
+    """Ask for a version's PDF, then follow the job on its page (an issued version's kept PDF
+    is ready there at once)."""
+    version = get_object_or_404(DocumentVersion, document=_document(pk), number=number)
+    try:
+        job = document_pdf_request(version=version, membership=request.membership)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(document_url(request, version.document, "versions"))
+    return redirect("job-page", org_slug=org_slug, pk=job.pk)
 
 
 @login_required

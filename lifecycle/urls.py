@@ -16,6 +16,11 @@ document_patterns = [
         document_views.version_decide_view,
         name="document-version-decide",
     ),
+    path(
+        "<int:pk>/versions/<int:number>/pdf/",
+        document_views.version_pdf_view,
+        name="document-version-pdf",
+    ),
     path("<int:pk>/compare/", document_views.version_compare_view, name="document-compare"),
     path(
         "<int:pk>/sections/<slug:key>/", document_views.section_edit, name="document-section-edit"

@@ -12,6 +12,7 @@ from cbrms.tenancy.scopes import scope_rule
 from lifecycle.models import (
     DecisionRecord,
     Document,
+    DocumentPdf,
     DocumentVersion,
     Evidence,
     GateApprover,
@@ -27,6 +28,12 @@ from relationships.visibility import active_relationship_ids, workspace_q, works
 scope_rule(Requirement, Evidence, Document, Section, SectionEditing, DocumentVersion)(
     workspace_rule
 )
+
+
+@scope_rule(DocumentPdf)
+def _own_pdfs(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """An organization's PDFs of the versions it sees: made in its scope, for it alone."""
+    return queryset.filter(organization=organization)
 
 
 @scope_rule(RelationshipFramework)

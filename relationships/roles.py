@@ -41,6 +41,8 @@ class Capability(StrEnum):
     REGISTERS_EDIT = "registers.edit"
     SURVEYS_RUN = "surveys.run"
     SURVEYS_ANSWER = "surveys.answer"
+    JOBS_VIEW = "jobs.view"
+    JOBS_MANAGE = "jobs.manage"
 
 
 _EVERYONE = frozenset(Role)
@@ -89,6 +91,9 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     # A survey round goes to every party's people: the relationship's managers open one.
     Capability.SURVEYS_RUN: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
     Capability.SURVEYS_ANSWER: _EVERYONE,
+    # Everyone follows the jobs they asked for; admins see and cancel the organization's.
+    Capability.JOBS_VIEW: _EVERYONE,
+    Capability.JOBS_MANAGE: frozenset({Role.ADMIN}),
 }
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from relationships import member_views, partner_views, party_views, views
+from relationships import job_views, member_views, partner_views, party_views, views
 
 organization_patterns = [
     path("", RedirectView.as_view(pattern_name="relationship-list"), name="organization-home"),
@@ -12,6 +12,10 @@ organization_patterns = [
     path("relationships/new/", views.relationship_create_view, name="relationship-create"),
     path("relationships/<int:pk>/", views.relationship_detail, name="relationship-detail"),
     path("switch/", views.organization_switch, name="organization-switch"),
+    path("jobs/", job_views.job_list, name="download-list"),
+    path("jobs/<uuid:pk>/", job_views.job_page, name="job-page"),
+    path("jobs/<uuid:pk>/download/", job_views.job_download, name="job-file"),
+    path("jobs/<uuid:pk>/cancel/", job_views.job_cancel_view, name="job-cancel-form"),
     path(
         "relationships/<int:pk>/parties/invite/",
         party_views.party_invite_view,

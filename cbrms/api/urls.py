@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("relationships.api.urls")),
     path("", include("lifecycle.api.urls")),
     path("", include("governance.api.urls")),
+    path("", include("cbrms.jobs.urls")),
 ]

@@ -231,8 +231,24 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
+# A job is stopped after its soft limit (it fails, saying so), killed after its hard limit, and
+# both stay below the broker's visibility timeout: a message comes back to the queue only once
+# the worker that had it is surely gone, never while it still runs (ADR-24).
+CELERY_TASK_TIME_LIMIT = env.int("CBRMS_JOB_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CBRMS_JOB_SOFT_TIME_LIMIT", default=240)
+CBRMS_BROKER_VISIBILITY_TIMEOUT = env.int("CBRMS_BROKER_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CBRMS_BROKER_VISIBILITY_TIMEOUT,
+    # Look for messages of lost workers every tenth of the timeout (at least every 10 s).
+    "unacked_restore_interval": max(1, min(10, CBRMS_BROKER_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+    # A request that queues a job waits this long for Redis before answering 503.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# A job whose worker died this many times (killed past its hard limit, out of memory) fails.
+CBRMS_JOB_MAX_ATTEMPTS = env.int("CBRMS_JOB_MAX_ATTEMPTS", default=3)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into the database scheduler's tables when beat starts.
@@ -283,5 +299,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint tells every step of every PDF at INFO; its warnings (a refused URL) stay.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -14,6 +14,13 @@ from relationships.models import Relationship
 
 register = template.Library()
 
+# Charts carry their colours as SVG attributes, not CSS classes: WeasyPrint draws inline SVG
+# without the page's stylesheet, and a chart must look the same on a page and in a PDF.
+CHART_LINE = "#0b5cad"
+CHART_MUTED = "#56657a"
+CHART_ON = "#0b6e4f"
+CHART_OFF = "#a4262c"
+
 
 @register.simple_tag(takes_context=True)
 def workspace_overview(context, relationship: Relationship) -> SafeString:
@@ -39,11 +46,12 @@ def kpi_chart(state: KpiState, width: int = 240, height: int = 64) -> SafeString
     if not values:
         return format_html(
             '<svg class="kpi-chart" viewBox="0 0 {} {}" role="img" aria-label="{}"><text x="4"'
-            ' y="{}" class="kpi-chart__empty">No values yet</text></svg>',
+            ' y="{}" class="kpi-chart__empty" fill="{}" font-size="12">No values yet</text></svg>',
             width,
             height,
             f"{label}; no values yet.",
             height // 2,
+            CHART_MUTED,
         )
     figures = [float(m.value) for m in values] + [float(kpi.target)]
     low, high = min(figures), max(figures)
@@ -67,18 +75,21 @@ def kpi_chart(state: KpiState, width: int = 240, height: int = 64) -> SafeString
     )
     dots = format_html_join(
         "",
-        '<circle cx="{}" cy="{}" r="1.8" class="kpi-chart__point"><title>{}: {}</title></circle>',
+        '<circle cx="{}" cy="{}" r="1.8" class="kpi-chart__point" fill="{}">'
+        "<title>{}: {}</title></circle>",
         (
-            (x(i), y(float(m.value)), f"{m.period:%d %b %Y}", decimal_text(m.value))
+            (x(i), y(float(m.value)), CHART_LINE, f"{m.period:%d %b %Y}", decimal_text(m.value))
             for i, m in enumerate(values)
         ),
     )
     return format_html(
         '<svg class="kpi-chart" viewBox="0 0 {w} {h}" role="img" aria-label="{summary}">'
-        '<line x1="{pad}" x2="{x2}" y1="{ty}" y2="{ty}" class="kpi-chart__target"/>'
-        '<polyline points="{points}" class="kpi-chart__line"/>{dots}'
+        '<line x1="{pad}" x2="{x2}" y1="{ty}" y2="{ty}" class="kpi-chart__target"'
+        ' stroke="{muted}" stroke-width="1" stroke-dasharray="4 3"/>'
+        '<polyline points="{points}" class="kpi-chart__line" fill="none" stroke="{line}"'
+        ' stroke-width="2"/>{dots}'
         '<circle cx="{lx}" cy="{ly}" r="3.5" class="kpi-chart__latest '
-        'kpi-chart__latest--{state}"/></svg>',
+        'kpi-chart__latest--{state}" fill="{dot}"/></svg>',
         w=width,
         h=height,
         summary=summary,
@@ -90,4 +101,7 @@ def kpi_chart(state: KpiState, width: int = 240, height: int = 64) -> SafeString
         lx=x(len(values) - 1),
         ly=y(float(last.value)),
         state="on" if state.on_track else "off",
+        muted=CHART_MUTED,
+        line=CHART_LINE,
+        dot=CHART_ON if state.on_track else CHART_OFF,
     )

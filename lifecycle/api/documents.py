@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -28,7 +28,9 @@ from cbrms.api.schema import CONFLICT, VALIDATION, error
 from cbrms.api.serializers import InputSerializer
 from cbrms.api.viewsets import CreateMixin, OrgViewSet
 from cbrms.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
+from cbrms.jobs.api import JOB_EXAMPLE, QUEUE_DOWN, QUEUED_EXAMPLE, JobSerializer
 from cbrms.tenancy.api import ScopedRelatedField, write_action, writes
+from lifecycle.document_pdf import document_pdf_request
 from lifecycle.models import Document, DocumentVersion, Section
 from lifecycle.sections import DOCUMENTS, FIELD_KINDS, DocumentKind
 from lifecycle.selectors.documents import (
@@ -634,6 +636,7 @@ class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMix
         "create": Capability.DOCUMENTS_ISSUE,
         "approve": Capability.GATES_DECIDE,
         "reject": Capability.GATES_DECIDE,
+        "pdf": Capability.DOCUMENTS_VIEW,
     }
 
     def narrow_queryset(self, queryset):
@@ -675,3 +678,37 @@ class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMix
     @write_action(detail=True)
     def reject(self, request, *args, **kwargs):
         return self._decide(request, approve=False)
+
+    @extend_schema(
+        summary="Ask for the version's PDF (a job)",
+        description=(
+            "Makes the PDF in the background: follow the job at its `url` until it succeeds, "
+            "then `GET` its `result.download`. An issued version's PDF is made once per "
+            "organization and kept: asking again answers `200` with a finished job whose result "
+            "is that same file. A version in approval or rejected is made afresh each time "
+            "(`202`), marked as not issued. The PDF holds the cover with the parties and their "
+            "SERs, the contents with page numbers, every section, summaries of the registers "
+            "(joint records only for a joint document) and the approval record with its ledger "
+            "hashes. 503 `jobs_unavailable` when the job queue does not answer: nothing is kept."
+        ),
+        request=None,
+        responses={
+            200: OpenApiResponse(JobSerializer, description="The kept PDF: a finished job."),
+            202: OpenApiResponse(JobSerializer, description="Queued (or already queued)."),
+            503: QUEUE_DOWN,
+        },
+        examples=[
+            OpenApiExample(
+                "Queued", value=QUEUED_EXAMPLE, response_only=True, status_codes=["202"]
+            ),
+            OpenApiExample("Kept", value=JOB_EXAMPLE, response_only=True, status_codes=["200"]),
+        ],
+    )
+    @write_action(detail=True)
+    def pdf(self, request, *args, **kwargs):
+        job = self.write(
+            document_pdf_request, version=self.get_object(), membership=self.membership
+        )
+        body = JobSerializer(job, context=self.get_serializer_context()).data
+        code = status.HTTP_200_OK if job.is_finished else status.HTTP_202_ACCEPTED
+        return Response(body, status=code, headers={"Location": body["url"]})

@@ -18,7 +18,13 @@ from lifecycle.models.choices import (
     StageState,
     VersionStatus,
 )
-from lifecycle.models.documents import Document, DocumentVersion, Section, SectionEditing
+from lifecycle.models.documents import (
+    Document,
+    DocumentPdf,
+    DocumentVersion,
+    Section,
+    SectionEditing,
+)
 from lifecycle.models.ledger import GENESIS_HASH, DecisionRecord, GateApprover
 from lifecycle.models.progress import Evidence, RelationshipFramework, Requirement
 
@@ -33,6 +39,7 @@ __all__ = [
     "CatalogItem",
     "DecisionRecord",
     "Document",
+    "DocumentPdf",
     "DocumentVersion",
     "Evidence",
     "EvidenceKind",

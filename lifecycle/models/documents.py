@@ -217,3 +217,27 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.number} ({self.status})"
+
+
+class DocumentPdf(models.Model):
+    """The PDF of an issued version, as one organization reads it, made once and kept: asking
+    again returns this file. Each organization has its own (the approval record and the register
+    summaries are what it may see), so it is its organization's alone."""
+
+    version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="pdfs")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=300, help_text="In the default storage.")
+    filename = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    generated_at = models.DateTimeField()
+
+    objects = ScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "organization"], name="document_pdf_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PDF of {self.version} for organization {self.organization_id}"

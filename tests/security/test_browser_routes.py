@@ -114,6 +114,11 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "document-version-request": (Capability.DOCUMENTS_ISSUE, WRITE),
     "document-version-decide": (Capability.GATES_DECIDE, WRITE),
     "document-compare": (Capability.DOCUMENTS_VIEW, READ),
+    "document-version-pdf": (Capability.DOCUMENTS_VIEW, WRITE),
+    "download-list": (Capability.JOBS_VIEW, READ),
+    "job-page": (Capability.JOBS_VIEW, READ),
+    "job-file": (Capability.JOBS_VIEW, READ),
+    "job-cancel-form": (Capability.JOBS_VIEW, WRITE),
 }
 
 
@@ -138,7 +143,10 @@ def url_of(name: str, org) -> str:
     route, _ = organization_routes()[name]
     ids = dict.fromkeys(re.findall(r"<int:(\w+)>", route), 987654)
     slugs = dict.fromkeys(re.findall(r"<slug:(\w+)>", route), "no-such")
-    return reverse(name, kwargs={**slugs, **ids, "org_slug": org.slug})
+    uuids = dict.fromkeys(
+        re.findall(r"<uuid:(\w+)>", route), "0b0b0b0b-0000-4000-8000-000000000000"
+    )
+    return reverse(name, kwargs={**slugs, **ids, **uuids, "org_slug": org.slug})
 
 
 def test_every_organization_page_is_classified():
