@@ -101,6 +101,10 @@ def _enqueue(job: Job) -> None:
                 task_id=str(job.pk),
                 connection=connection,
                 retry=True,  # CELERY_TASK_PUBLISH_RETRY_POLICY: a few tries, a second at most
+                # No limits in the message: the worker's own settings apply, the ones checked
+                # against its broker's visibility timeout (cbrms.jobs.checks).
+                time_limit=None,
+                soft_time_limit=None,
             )
     except OperationalError:
         logger.warning("Job %s not queued: the broker does not answer.", job.pk, exc_info=True)
