@@ -144,6 +144,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Files (evidence, PDFs, exports) go to an S3-compatible object store instead of MEDIA_ROOT
+# once a bucket is named (docs/operations.md, "Files"). They stay private: nothing links to the
+# store, every download goes through a permission-checked view.
+CBRMS_S3_BUCKET = env.str("CBRMS_S3_BUCKET", default="")
+if CBRMS_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CBRMS_S3_BUCKET,
+            "endpoint_url": env.str("CBRMS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("CBRMS_S3_REGION", default="") or None,
+            "access_key": env.str("CBRMS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("CBRMS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("CBRMS_S3_PREFIX", default=""),
+            "addressing_style": env.str("CBRMS_S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,  # the bucket's own (private) policy
+            "querystring_auth": True,  # never a public URL
+            "file_overwrite": True,  # a job run again replaces its own file (cbrms.jobs.runs)
+        },
+    }
 
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

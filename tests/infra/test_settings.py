@@ -1,5 +1,6 @@
 """Production settings require their configuration and pass Django's deployment checklist."""
 
+import json
 import os
 import secrets
 import shutil
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from storages.backends.s3 import S3Storage
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 REQUIRED = [
@@ -64,6 +66,46 @@ def import_production_settings(root: Path, environment: dict[str, str]):
 def test_production_settings_load_with_a_complete_environment(settings_only):
     result = import_production_settings(settings_only, production_environment())
     assert result.returncode == 0, result.stderr
+
+
+def test_files_go_to_an_s3_compatible_store_by_settings_alone(settings_only):
+    """Naming a bucket is all it takes: the default storage becomes django-storages' S3 one,
+    private, with the endpoint of any S3-compatible store (MinIO, Ceph, R2...)."""
+    environment = {
+        **production_environment(),
+        "CBRMS_S3_BUCKET": "cbrms-files",
+        "CBRMS_S3_ENDPOINT_URL": "https://minio.example.com:9000",
+        "CBRMS_S3_REGION": "eu-west-1",
+        "CBRMS_S3_ACCESS_KEY_ID": "cbrms",
+        "CBRMS_S3_SECRET_ACCESS_KEY": "secret",
+        "CBRMS_S3_PREFIX": "production",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, cbrms.settings.production as s; print(json.dumps(s.STORAGES['default']))",
+        ],
+        cwd=settings_only,
+        env={**environment, "PYTHONPATH": str(settings_only)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    default = json.loads(result.stdout)
+    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = default["OPTIONS"]
+    assert options["bucket_name"] == "cbrms-files"
+    assert options["endpoint_url"] == "https://minio.example.com:9000"
+    assert options["location"] == "production"
+    assert options["default_acl"] is None
+    assert options["querystring_auth"] is True
+    # The options are ones the backend takes (it connects to nothing until a file is touched).
+    storage = S3Storage(**options)
+    assert (storage.bucket_name, storage.location) == ("cbrms-files", "production")
+    # Without a bucket, files stay on the local disk.
+    assert settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
 
 
 @pytest.mark.parametrize("variable", REQUIRED)
