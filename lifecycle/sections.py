@@ -18,6 +18,7 @@ class DocumentKind(models.TextChoices):
     INTERNAL_RMP = "internal_rmp", "Internal relationship management plan"
     CORPORATE_RMP = "corporate_rmp", "Corporate relationship management plan"
     EXIT_STRATEGY = "exit_strategy", "Exit strategy"
+    EXIT_EVALUATION = "exit_evaluation", "Exit evaluation"
 
 
 #: The kinds of structured field (see ``FieldSpec``).
@@ -356,6 +357,72 @@ EXIT_STRATEGY = DocumentSpec(
     ),
 )
 
+EXIT_EVALUATION = DocumentSpec(
+    DocumentKind.EXIT_EVALUATION,
+    (
+        SectionSpec(
+            "objectives",
+            "Objectives met and missed",
+            "For each joint objective: what was reached, what was not, and why. The registers' "
+            "summary in the PDF shows the KPIs as they ended.",
+        ),
+        SectionSpec(
+            "value",
+            "Value created",
+            "What the relationship gave each party that neither would have had alone: savings, "
+            "revenue, capability, reach.",
+        ),
+        SectionSpec(
+            "helped",
+            "What helped",
+            "Behaviours, practices and decisions that made working together succeed.",
+        ),
+        SectionSpec(
+            "hindered",
+            "What got in the way",
+            "Where trust, governance or processes fell short, and what it cost.",
+        ),
+        SectionSpec(
+            "separation",
+            "How the exit went",
+            "Whether customers kept their service and each separation step was done as agreed.",
+            fields=(
+                _table(
+                    "steps",
+                    "Separation steps",
+                    ("step", "Step"),
+                    ("owner", "Who"),
+                    ("done", "Done on"),
+                    help="Assets, people, data and intellectual property handed back or split.",
+                ),
+            ),
+        ),
+        SectionSpec(
+            "lessons",
+            "Lessons for the organizations",
+            "What each party changes in its corporate RMP and its next relationships.",
+        ),
+        SectionSpec(
+            "future",
+            "Future opportunities",
+            "Whether the parties would work together again, and how they stay in touch.",
+            fields=(
+                FieldSpec(
+                    "work_again",
+                    "Would work together again",
+                    "choice",
+                    choices=(("yes", "Yes"), ("perhaps", "Perhaps, on other terms"), ("no", "No")),
+                ),
+            ),
+        ),
+    ),
+    answers=frozenset({"iso44001:8.9.4", "iso44003:8.9.evaluate", "iso44007:evaluation"}),
+)
+
 DOCUMENTS: dict[str, DocumentSpec] = {
-    spec.kind: spec for spec in (JOINT_RMP, INTERNAL_RMP, CORPORATE_RMP, EXIT_STRATEGY)
+    spec.kind: spec
+    for spec in (JOINT_RMP, INTERNAL_RMP, CORPORATE_RMP, EXIT_STRATEGY, EXIT_EVALUATION)
 }
+
+#: Kinds that are joint from the start: started by the lead, read by every active party.
+JOINT_KINDS = frozenset({DocumentKind.JOINT_RMP, DocumentKind.EXIT_EVALUATION})

@@ -353,8 +353,9 @@ class DocumentFilterSet(filters.FilterSet):
         description=(
             "Its sections are made empty. `corporate_rmp`: the organization's own (no "
             "relationship). `internal_rmp` (from stage 1) and `exit_strategy` (from stage 2): "
-            "your organization's, internal. `joint_rmp` (from stage 4): started by the lead, "
-            "joint. One of each per organization and relationship (409 `document_exists`)."
+            "your organization's, internal. `joint_rmp` (from stage 4) and `exit_evaluation` (in "
+            "stage 8): started by the lead, joint. One of each per organization and relationship "
+            "(409 `document_exists`)."
         ),
         examples=[
             OpenApiExample(

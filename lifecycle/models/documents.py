@@ -79,6 +79,10 @@ class Document(models.Model):
                 condition=~Q(kind=DocumentKind.JOINT_RMP, visibility=Visibility.INTERNAL),
                 name="document_joint_rmp_is_joint",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind=DocumentKind.EXIT_EVALUATION, visibility=Visibility.INTERNAL),
+                name="document_exit_evaluation_is_joint",
+            ),
         ]
         indexes = [
             models.Index(fields=["relationship", "visibility"], name="document_rel_vis"),

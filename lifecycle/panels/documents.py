@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from cbrms.errors import ApplicationError
 from lifecycle.models import Document, DocumentVersion, RecordKind, Section, VersionStatus
-from lifecycle.sections import DOCUMENTS, DocumentKind, FieldSpec, SectionSpec
+from lifecycle.sections import DOCUMENTS, JOINT_KINDS, DocumentKind, FieldSpec, SectionSpec
 from lifecycle.selectors.documents import (
     document_parties,
     editors_by_section,
@@ -33,6 +33,7 @@ RELATIONSHIP_KINDS = (
     DocumentKind.JOINT_RMP,
     DocumentKind.INTERNAL_RMP,
     DocumentKind.EXIT_STRATEGY,
+    DocumentKind.EXIT_EVALUATION,
 )
 
 
@@ -43,7 +44,7 @@ def startable_kinds(request: HttpRequest, relationship: Relationship | None) -> 
     kinds = RELATIONSHIP_KINDS if relationship is not None else (DocumentKind.CORPORATE_RMP,)
     existing = set(
         Document.objects.filter(relationship=relationship)
-        .filter(Q(organization=request.organization) | Q(kind=DocumentKind.JOINT_RMP))
+        .filter(Q(organization=request.organization) | Q(kind__in=JOINT_KINDS))
         .values_list("kind", flat=True)
     )
     offered = []

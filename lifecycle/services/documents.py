@@ -14,6 +14,7 @@ from lifecycle.markdown import render_markdown
 from lifecycle.models import Document, Section, SectionEditing, Stage
 from lifecycle.sections import (
     DOCUMENTS,
+    JOINT_KINDS,
     MAX_BODY,
     MAX_CELL,
     MAX_ROWS,
@@ -32,6 +33,7 @@ STARTS_IN = {
     DocumentKind.INTERNAL_RMP: Stage.OPERATIONAL_AWARENESS,
     DocumentKind.EXIT_STRATEGY: Stage.KNOWLEDGE,
     DocumentKind.JOINT_RMP: Stage.PARTNER_SELECTION,
+    DocumentKind.EXIT_EVALUATION: Stage.EXIT,
 }
 
 
@@ -70,9 +72,11 @@ def document_start_check(
             f"{stage.label}.",
             code="too_early",
         )
-    if kind == DocumentKind.JOINT_RMP:
+    if kind in JOINT_KINDS:
         require_lead(
-            relationship=relationship, organization=organization, action="start the joint RMP"
+            relationship=relationship,
+            organization=organization,
+            action=f"start the {kind.label.lower()}",
         )
         return relationship.lead_organization, Visibility.JOINT
     return organization, Visibility.INTERNAL
