@@ -9,3 +9,4 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from governance import beat, pdf, visibility  # noqa: F401 - registered on import
+        from governance.api import export_jobs  # noqa: F401 - the export job kind

@@ -89,8 +89,9 @@ relationship_patterns = [
     path("surveys/<int:survey_pk>/", survey_views.survey_page, name="survey-page"),
     path("surveys/<int:survey_pk>/answer/", survey_views.survey_answer_view, name="survey-answer"),
     path("surveys/<int:survey_pk>/close/", survey_views.survey_close_view, name="survey-close"),
-    # the activity feed
+    # the activity feed, and exports made by jobs
     path("activity/", survey_views.activity_page, name="activity"),
+    path("exports/", views.export_request_view, name="export-request"),
 ]
 
 urlpatterns = [

@@ -15,6 +15,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_POST
 
 from cbrms.errors import ApplicationError
+from governance.api.export_jobs import export_request
 from governance.api.exports import csv_response
 from governance.api.issues import IssueViewSet
 from governance.api.knowledge import EXPORT_COLUMNS as KNOWLEDGE_COLUMNS
@@ -460,3 +461,25 @@ def knowledge_update_view(
 def knowledge_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     assets, _ = _knowledge(relationship_of(pk), request)
     return csv_response(assets, KNOWLEDGE_COLUMNS, filename="knowledge.csv")
+
+
+# --- exports as jobs ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@capability_required(Capability.REGISTERS_VIEW)
+def export_request_view(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """Ask for an export (a register, or everything) and follow its job on the job's page."""
+    relationship = relationship_of(pk)
+    try:
+        job = export_request(
+            relationship=relationship,
+            membership=request.membership,
+            scope=request.POST.get("scope", ""),
+            format=request.POST.get("format", ""),
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("relationship-detail", org_slug=org_slug, pk=pk)
+    return redirect("job-page", org_slug=org_slug, pk=job.pk)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import IO
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
 
 from cbrms.jobs.models import Job, JobState
@@ -27,18 +28,33 @@ class JobOutput:
     sha256: str
 
 
-def store_file(path: str, content: bytes) -> tuple[str, int, str]:
-    """Write ``content`` at exactly ``path`` (replacing what a dead attempt left there), and
-    return the path, the size and the SHA-256. A fixed path per result is what keeps a job that
-    is run again from leaving a second file behind."""
+def _digest(content: bytes | IO[bytes]) -> tuple[int, str]:
+    if isinstance(content, bytes):
+        return len(content), hashlib.sha256(content).hexdigest()
+    content.seek(0)
+    digest, size = hashlib.sha256(), 0
+    while chunk := content.read(1 << 20):
+        digest.update(chunk)
+        size += len(chunk)
+    content.seek(0)
+    return size, digest.hexdigest()
+
+
+def store_file(path: str, content: bytes | IO[bytes]) -> tuple[str, int, str]:
+    """Write ``content`` (bytes, or a binary file read from its start) at exactly ``path``,
+    replacing what a dead attempt left there, and return the path, the size and the SHA-256.
+    A fixed path per result is what keeps a job that is run again from leaving a second file."""
+    size, sha256 = _digest(content)
     storage = storages["default"]
     if storage.exists(path):
         storage.delete(path)
-    saved = storage.save(path, ContentFile(content))
+    saved = storage.save(
+        path, ContentFile(content) if isinstance(content, bytes) else File(content)
+    )
     if saved != path:  # another writer got there in between: never keep two
         storage.delete(saved)
         raise RuntimeError(f"The storage renamed {path!r} to {saved!r}.")
-    return path, len(content), hashlib.sha256(content).hexdigest()
+    return path, size, sha256
 
 
 class JobRun:
@@ -62,7 +78,9 @@ class JobRun:
         if not updated:
             raise JobStopped()
 
-    def output(self, *, path: str, name: str, content_type: str, content: bytes) -> JobOutput:
+    def output(
+        self, *, path: str, name: str, content_type: str, content: bytes | IO[bytes]
+    ) -> JobOutput:
         """Store ``content`` as the job's result."""
         path, size, sha256 = store_file(path, content)
         return JobOutput(path=path, name=name, content_type=content_type, size=size, sha256=sha256)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 from cbrms.api.pagination import CursorPagination
 from cbrms.api.schema import CONFLICT
 from cbrms.api.viewsets import CreateMixin, OrgViewSet, UpdateMixin
-from governance.api.exports import csv_response
+from governance.api.exports import ExportMixin
 from governance.api.serializers import HeatCellSerializer, RiskInputSerializer, RiskSerializer
 from governance.models import Risk, RiskStatus
 from governance.services.risks import risk_create, risk_update
@@ -114,9 +113,17 @@ EXPORT_COLUMNS = (
     ),
 )
 class RiskViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, OrgViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    CreateMixin,
+    UpdateMixin,
+    ExportMixin,
+    OrgViewSet,
 ):
     model = Risk
+    export_columns = EXPORT_COLUMNS
+    export_filename = "risks.csv"
+    export_ordering = ("-score", "-id")
     parent_lookups = {"relationship": ("relationship", Relationship)}
     serializer_class = RiskSerializer
     input_serializers = {
@@ -172,14 +179,3 @@ class RiskViewSet(
             .order_by("likelihood", "impact")
         )
         return Response(HeatCellSerializer(cells, many=True).data)
-
-    @extend_schema(
-        summary="Export the risk register as CSV",
-        description="The rows the list would give, with the same filters, streamed.",
-        filters=True,
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY)},
-    )
-    @action(detail=False, methods=["get"], pagination_class=None)
-    def export(self, request, *args, **kwargs):
-        rows = self.filter_queryset(self.get_queryset()).order_by("-score", "-id")
-        return csv_response(rows, EXPORT_COLUMNS, filename="risks.csv")

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from governance.api.export_requests import ExportViewSet
 from governance.api.issues import EscalationLadderViewSet, IssueViewSet
 from governance.api.knowledge import KnowledgeAssetViewSet
 from governance.api.meetings import ActionViewSet, DecisionViewSet, MeetingViewSet
@@ -24,6 +25,13 @@ router.register("knowledge", KnowledgeAssetViewSet, basename="knowledge-asset")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("activity", ActivityViewSet, basename="activity")
 
+exports = ExportViewSet.as_view({"post": "create"})
+
 urlpatterns = [
     path("orgs/<slug:org_slug>/relationships/<int:relationship>/", include(router.urls)),
+    path(
+        "orgs/<slug:org_slug>/relationships/<int:relationship>/exports/",
+        exports,
+        name="relationship-export",
+    ),
 ]

@@ -102,6 +102,7 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "survey-answer": (Capability.SURVEYS_ANSWER, WRITE),
     "survey-close": (Capability.SURVEYS_RUN, WRITE),
     "activity": (Capability.REGISTERS_VIEW, READ),
+    "export-request": (Capability.REGISTERS_VIEW, WRITE),
     "ecosystem-join": (Capability.ECOSYSTEMS_JOIN, WRITE),
     "invitation-list": (Capability.PARTIES_VIEW, READ),
     "invitation-accept": (Capability.INVITATIONS_ANSWER, WRITE),
