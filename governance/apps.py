@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.signals import post_migrate
 
 
 class GovernanceConfig(AppConfig):
@@ -8,5 +10,25 @@ class GovernanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from governance import beat, pdf, visibility  # noqa: F401 - registered on import
+        from governance import beat, maturity, pdf, visibility  # noqa: F401 - registered on import
         from governance.api import export_jobs  # noqa: F401 - the export job kind
+
+        # The maturity models are data the code relies on, like the framework catalogs.
+        post_migrate.connect(
+            _load_maturity_models, sender=self, dispatch_uid="governance_load_maturity_models"
+        )
+
+
+def _load_maturity_models(sender: AppConfig, *, using: str = DEFAULT_DB_ALIAS, plan=None, **kw):
+    """Load the maturity models once governance's tables exist (and not while migrating
+    governance backwards)."""
+    if using != DEFAULT_DB_ALIAS:
+        return
+    if plan and any(backwards and m.app_label == sender.label for m, backwards in plan):
+        return
+    from governance.maturity_catalogs import maturity_models_load
+    from governance.models import MaturityModel, MaturityPrinciple
+
+    tables = set(connections[using].introspection.table_names())
+    if {MaturityModel._meta.db_table, MaturityPrinciple._meta.db_table} <= tables:
+        maturity_models_load()

@@ -486,3 +486,76 @@ class LadderForm(ServiceForm):
             raise forms.ValidationError("The ladder needs at least one level.")
         data["levels"] = levels
         return data
+
+
+class MaturityOpenForm(ServiceForm):
+    """Open a maturity review (``review_open``, the lead)."""
+
+    title = forms.CharField(label="Title", max_length=200, required=False)
+    closes_at = forms.DateTimeField(
+        label="Answers close",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="In 14 days if left empty. The report is computed as soon as every party has "
+        "submitted, or at this time.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "review")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("closes_at") is None:
+            data.pop("closes_at", None)
+        return data
+
+
+class MaturityAnswerForm(ServiceForm):
+    """A level 1-5 and an optional comment for every principle of a review's model, each level
+    described in the model's own words."""
+
+    def __init__(self, *args, principles, answers=None, **kwargs):
+        kwargs.setdefault("prefix", "maturity")
+        answers = answers or {}
+        kwargs.setdefault(
+            "initial",
+            {
+                **{f"{key}_score": a.score for key, a in answers.items()},
+                **{f"{key}_comment": a.comment for key, a in answers.items()},
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.principles = principles
+        for principle in principles:
+            self.fields[f"{principle.key}_score"] = forms.TypedChoiceField(
+                label=principle.title,
+                help_text=principle.question,
+                choices=[
+                    (int(level), f"{level} · {text}")
+                    for level, text in sorted(principle.levels.items())
+                ],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose the level that fits best."},
+            )
+            self.fields[f"{principle.key}_comment"] = forms.CharField(
+                label="Comment",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def pairs(self):
+        """(principle, score field, comment field), for the template."""
+        return [(p, self[f"{p.key}_score"], self[f"{p.key}_comment"]) for p in self.principles]
+
+    def answers(self) -> list[dict]:
+        return [
+            {
+                "principle": p.key,
+                "score": self.cleaned_data[f"{p.key}_score"],
+                "comment": self.cleaned_data[f"{p.key}_comment"],
+            }
+            for p in self.principles
+        ]

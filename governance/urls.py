@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from governance import meeting_views, objective_views, survey_views, views
+from governance import maturity_views, meeting_views, objective_views, survey_views, views
 
 relationship_patterns = [
     # objectives and KPIs
@@ -89,6 +89,21 @@ relationship_patterns = [
     path("surveys/<int:survey_pk>/", survey_views.survey_page, name="survey-page"),
     path("surveys/<int:survey_pk>/answer/", survey_views.survey_answer_view, name="survey-answer"),
     path("surveys/<int:survey_pk>/close/", survey_views.survey_close_view, name="survey-close"),
+    # maturity reviews
+    path("maturity/", maturity_views.review_list, name="maturity-list"),
+    path("maturity/new/", maturity_views.review_open_view, name="maturity-open"),
+    path("maturity/<int:review_pk>/", maturity_views.review_page, name="maturity-review"),
+    path(
+        "maturity/<int:review_pk>/answer/",
+        maturity_views.review_answer_view,
+        name="maturity-answer",
+    ),
+    path(
+        "maturity/<int:review_pk>/submit/",
+        maturity_views.review_submit_view,
+        name="maturity-submit",
+    ),
+    path("maturity/<int:review_pk>/pdf/", maturity_views.review_pdf_view, name="maturity-pdf"),
     # the activity feed, and exports made by jobs
     path("activity/", survey_views.activity_page, name="activity"),
     path("exports/", views.export_request_view, name="export-request"),

@@ -15,6 +15,9 @@ from governance.models import (
     IssueStep,
     KnowledgeAsset,
     Kpi,
+    MaturityAnswer,
+    MaturityReview,
+    MaturitySubmission,
     Measurement,
     Meeting,
     Objective,
@@ -40,7 +43,14 @@ scope_rule(
 )(workspace_rule)
 
 
-@scope_rule(EscalationLevel, SurveyRound)
+@scope_rule(MaturityAnswer, MaturitySubmission)
+def _own_side_of_a_review(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """A party's answers and its submission are its own: sealed from the other parties for
+    good (they read the report's figures), and from an ecosystem's other members."""
+    return queryset.filter(organization=organization)
+
+
+@scope_rule(EscalationLevel, SurveyRound, MaturityReview)
 def _joint_of_active(queryset: QuerySet, organization: Organization) -> QuerySet:
     """Joint by nature (a ladder, a survey round): every active party of the relationship
     sees it."""

@@ -41,6 +41,8 @@ class Capability(StrEnum):
     REGISTERS_EDIT = "registers.edit"
     SURVEYS_RUN = "surveys.run"
     SURVEYS_ANSWER = "surveys.answer"
+    REVIEWS_RUN = "reviews.run"
+    REVIEWS_ANSWER = "reviews.answer"
     JOBS_VIEW = "jobs.view"
     JOBS_MANAGE = "jobs.manage"
 
@@ -91,6 +93,12 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     # A survey round goes to every party's people: the relationship's managers open one.
     Capability.SURVEYS_RUN: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
     Capability.SURVEYS_ANSWER: _EVERYONE,
+    # The lead's managers open a maturity review; each party's managers submit its side.
+    Capability.REVIEWS_RUN: frozenset({Role.ADMIN, Role.RELATIONSHIP_MANAGER}),
+    # Several people of each party rate the relationship: whoever works on it.
+    Capability.REVIEWS_ANSWER: frozenset(
+        {Role.ADMIN, Role.EXECUTIVE, Role.RELATIONSHIP_MANAGER, Role.CONTRIBUTOR}
+    ),
     # Everyone follows the jobs they asked for; admins see and cancel the organization's.
     Capability.JOBS_VIEW: _EVERYONE,
     Capability.JOBS_MANAGE: frozenset({Role.ADMIN}),

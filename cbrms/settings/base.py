@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "governance.models.meetings.MeetingStatus",
         "ActionStatusEnum": "governance.models.meetings.ActionStatus",
         "TrustIndicatorEnum": "governance.models.surveys.TrustIndicator",
+        "ReviewStatusEnum": "governance.models.maturity.ReviewStatus",
         "RelationshipStatusEnum": "relationships.models.choices.RelationshipStatus",
         "EvidenceKindEnum": "lifecycle.models.choices.EvidenceKind",
         "EvidenceStatusEnum": "lifecycle.models.choices.EvidenceStatus",
@@ -283,7 +284,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.beat.send_reminder_digests",
         "schedule": env.int("CBRMS_REMINDER_DIGEST_SECONDS", default=3600),
     },
+    # Unseals maturity reviews past their deadline and opens the scheduled ones.
+    "maturity-sweep": {
+        "task": "governance.beat.sweep_maturity_reviews",
+        "schedule": env.int("CBRMS_MATURITY_SWEEP_SECONDS", default=3600),
+    },
 }
+# A relationship in stage 7 (Staying together) gets a maturity review this often (months);
+# 0: only on demand.
+CBRMS_MATURITY_REVIEW_MONTHS = env.int("CBRMS_MATURITY_REVIEW_MONTHS", default=3)
 CELERY_TIMEZONE = TIME_ZONE
 
 # API tokens: lifetime offered by default when a client does not say (days).

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from governance.api.export_requests import ExportViewSet
 from governance.api.issues import EscalationLadderViewSet, IssueViewSet
 from governance.api.knowledge import KnowledgeAssetViewSet
+from governance.api.maturity import MaturityReviewViewSet
 from governance.api.meetings import ActionViewSet, DecisionViewSet, MeetingViewSet
 from governance.api.objectives import KpiViewSet, MeasurementViewSet, ObjectiveViewSet
 from governance.api.risks import RiskViewSet
@@ -24,6 +25,7 @@ router.register("actions", ActionViewSet, basename="action")
 router.register("knowledge", KnowledgeAssetViewSet, basename="knowledge-asset")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("activity", ActivityViewSet, basename="activity")
+router.register("maturity-reviews", MaturityReviewViewSet, basename="maturity-review")
 
 exports = ExportViewSet.as_view({"post": "create"})
 

@@ -9,6 +9,14 @@ from governance.models.issues import (
     IssueStepKind,
 )
 from governance.models.knowledge import KnowledgeAsset, KnowledgeStatus, Sharing
+from governance.models.maturity import (
+    MaturityAnswer,
+    MaturityModel,
+    MaturityPrinciple,
+    MaturityReview,
+    MaturitySubmission,
+    ReviewStatus,
+)
 from governance.models.meetings import Action, ActionStatus, Decision, Meeting, MeetingStatus
 from governance.models.objectives import (
     Cadence,
@@ -44,6 +52,11 @@ __all__ = [
     "KnowledgeAsset",
     "KnowledgeStatus",
     "Kpi",
+    "MaturityAnswer",
+    "MaturityModel",
+    "MaturityPrinciple",
+    "MaturityReview",
+    "MaturitySubmission",
     "Measurement",
     "Meeting",
     "MeetingStatus",
@@ -51,6 +64,7 @@ __all__ = [
     "ObjectiveStatus",
     "Principle",
     "ReminderDigest",
+    "ReviewStatus",
     "Risk",
     "RiskStatus",
     "Sharing",

@@ -1,12 +1,15 @@
 """Template tags of the workspace registers, for pages of the layers below that show them, and
-the KPI trend chart, drawn here as SVG (no script, nothing fetched)."""
+the charts (a KPI's trend, a maturity review's radar and trends), drawn here as SVG: no script,
+nothing fetched, the same on a page and in a PDF."""
 
 from __future__ import annotations
+
+import math
 
 from django import template
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from governance.selectors import KpiState, decimal_text
 from governance.selectors import workspace_overview as overview_of
@@ -105,3 +108,205 @@ def kpi_chart(state: KpiState, width: int = 240, height: int = 64) -> SafeString
         line=CHART_LINE,
         dot=CHART_ON if state.on_track else CHART_OFF,
     )
+
+
+# --- maturity review charts ------------------------------------------------------------------
+
+#: One colour per party on the radar, in the report's party order; the joint score is dashed.
+PARTY_COLOURS = ("#0b5cad", "#b7791f", "#6b46c1", "#0b6e4f", "#c05621", "#2c7a7b")
+GAP_COLOUR = CHART_OFF
+
+
+def radar_series(report: dict) -> list[dict]:
+    """The polygons the radar draws: each party the reader may see, then the joint score."""
+    series = []
+    shown = [p for p in report["parties"] if str(p["organization"]) in _party_keys(report)]
+    for index, party in enumerate(shown):
+        key = str(party["organization"])
+        series.append(
+            {
+                "name": party["name"],
+                "colour": PARTY_COLOURS[index % len(PARTY_COLOURS)],
+                "values": [
+                    (p["parties"].get(key) or {}).get("median") for p in report["principles"]
+                ],
+                "dashed": False,
+            }
+        )
+    series.append(
+        {
+            "name": "Ecosystem median" if report["ecosystem"] else "Joint score",
+            "colour": CHART_MUTED,
+            "values": [p["joint"] for p in report["principles"]],
+            "dashed": True,
+        }
+    )
+    return series
+
+
+def _party_keys(report: dict) -> set[str]:
+    return {key for p in report["principles"] for key in p["parties"]}
+
+
+@register.simple_tag
+def maturity_radar(report: dict, size: int = 440) -> SafeString:
+    """Every principle as an axis from 0 to 5, each party's medians as a polygon (the joint
+    score dashed), and a red bar on the axes where the parties' medians lie 1.5 or more apart
+    (the perception gap). Drawn here so that the page and the PDF show the same chart."""
+    principles = report["principles"]
+    count = len(principles)
+    centre, radius = size / 2, size / 2 - 48
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        angle = math.pi * 2 * index / count - math.pi / 2
+        distance = radius * max(0.0, min(value, 5.0)) / 5
+        return (
+            round(centre + distance * math.cos(angle), 1),
+            round(centre + distance * math.sin(angle), 1),
+        )
+
+    parts = []
+    for level in range(1, 6):
+        ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, level) for i in range(count)))
+        parts.append(
+            format_html(
+                '<polygon points="{}" fill="none" stroke="#d5dbe3" stroke-width="1"/>', ring
+            )
+        )
+    for index, principle in enumerate(principles):
+        x, y = point(index, 5)
+        lx, ly = point(index, 5.75)
+        parts.append(
+            format_html(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#d5dbe3"/>'
+                '<text x="{}" y="{}" font-size="13" text-anchor="middle" '
+                'dominant-baseline="middle" fill="#1a202c"><title>{}</title>{}</text>',
+                centre,
+                centre,
+                x,
+                y,
+                lx,
+                ly,
+                principle["title"],
+                index + 1,
+            )
+        )
+    summary = []
+    for series in radar_series(report):
+        values = series["values"]
+        if all(v is None for v in values):
+            continue
+        points = " ".join(
+            f"{x:.1f},{y:.1f}" for x, y in (point(i, v or 0) for i, v in enumerate(values))
+        )
+        parts.append(
+            format_html(
+                '<polygon points="{}" fill="{}" fill-opacity="0.12" stroke="{}" '
+                'stroke-width="2" stroke-dasharray="{}"><title>{}</title></polygon>',
+                points,
+                series["colour"],
+                series["colour"],
+                "6 4" if series["dashed"] else "none",
+                series["name"],
+            )
+        )
+        summary.append(series["name"])
+    gaps = []
+    for index, principle in enumerate(principles):
+        medians = [p["median"] for p in principle["parties"].values()]
+        gap = principle.get("gap")
+        if gap is None or gap < 1.5 or len(medians) < 2:
+            continue
+        (x1, y1), (x2, y2) = point(index, min(medians)), point(index, max(medians))
+        parts.append(
+            format_html(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" '
+                'stroke-width="6" stroke-linecap="round" opacity="0.8"><title>Gap of {} on {}'
+                "</title></line>",
+                x1,
+                y1,
+                x2,
+                y2,
+                GAP_COLOUR,
+                gap,
+                principle["title"],
+            )
+        )
+        gaps.append(f"{principle['title']} ({gap})")
+    label = f"Radar of {count} principles, scored 0 to 5: {', '.join(summary)}." + (
+        f" Perception gaps of 1.5 or more on: {'; '.join(gaps)}." if gaps else " No wide gap."
+    )
+    return format_html(
+        '<svg class="maturity-radar" viewBox="0 0 {s} {s}" width="{s}" height="{s}" role="img" '
+        'aria-label="{}">{}</svg>',
+        label,
+        mark_safe("".join(parts)),  # noqa: S308 - every part is built with format_html above
+        s=size,
+    )
+
+
+@register.simple_tag
+def maturity_trend(principle: dict, width: int = 120, height: int = 32) -> SafeString:
+    """The joint score of a principle over the earlier reviews and this one, as a line."""
+    points = [p["joint"] for p in principle.get("previous", [])] + [principle["joint"]]
+    values = [(i, v) for i, v in enumerate(points) if v is not None]
+    label = f"{principle['title']}: joint score over {len(values)} review(s)"
+    if len(values) < 2:
+        return format_html(
+            '<svg class="maturity-trend" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+            'aria-label="{}"><text x="2" y="{}" font-size="11" fill="{}">First review</text></svg>',
+            width,
+            height,
+            width,
+            height,
+            f"{label}; no earlier review.",
+            height - 10,
+            CHART_MUTED,
+        )
+    pad = 4
+
+    def x(i: int) -> float:
+        return pad + (width - 2 * pad) * i / max(len(points) - 1, 1)
+
+    def y(v: float) -> float:
+        return height - pad - (height - 2 * pad) * (v - 1) / 4
+
+    line = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in values)
+    last_i, last_v = values[-1]
+    summary = f"{label}: " + ", ".join(f"{v:g}" for _, v in values) + "."
+    return format_html(
+        '<svg class="maturity-trend" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        'aria-label="{summary}"><polyline points="{line}" fill="none" stroke="{colour}" '
+        'stroke-width="2"/><circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/></svg>',
+        w=width,
+        h=height,
+        summary=summary,
+        line=line,
+        colour=CHART_LINE,
+        cx=f"{x(last_i):.1f}",
+        cy=f"{y(last_v):.1f}",
+    )
+
+
+@register.simple_tag
+def maturity_legend(report: dict) -> SafeString:
+    """The radar's key: a line in each series' colour (dashed for the joint score), the gap."""
+    items = [
+        format_html(
+            '<li><svg width="28" height="10" aria-hidden="true"><line x1="1" y1="5" x2="27" '
+            'y2="5" stroke="{}" stroke-width="3" stroke-dasharray="{}"/></svg> {}</li>',
+            series["colour"],
+            "6 4" if series["dashed"] else "none",
+            series["name"],
+        )
+        for series in radar_series(report)
+    ]
+    items.append(
+        format_html(
+            '<li><svg width="28" height="10" aria-hidden="true"><line x1="3" y1="5" x2="25" '
+            'y2="5" stroke="{}" stroke-width="6" stroke-linecap="round"/></svg> {}</li>',
+            GAP_COLOUR,
+            "A perception gap of 1.5 or more between the parties",
+        )
+    )
+    return format_html('<ul class="maturity-legend">{}</ul>', mark_safe("".join(items)))  # noqa: S308
