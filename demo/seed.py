@@ -37,6 +37,7 @@ from demo.lifecycle import (
     partner_prepare,
     stages_pass,
 )
+from demo.maturity import PARTNERSHIP_REVIEWS, ensure_maturity_reviews
 from demo.registers import (
     PARTNERSHIP_ISSUES,
     PARTNERSHIP_KNOWLEDGE,
@@ -54,7 +55,15 @@ from demo.workspace import (
     ensure_objectives,
     ensure_surveys,
 )
-from governance.models import Issue, KnowledgeAsset, Meeting, Objective, Risk, SurveyRound
+from governance.models import (
+    Issue,
+    KnowledgeAsset,
+    MaturityReview,
+    Meeting,
+    Objective,
+    Risk,
+    SurveyRound,
+)
 from governance.services.issues import issue_escalate, issue_raise, issue_resolve
 from governance.services.knowledge import knowledge_create
 from governance.services.risks import risk_create
@@ -304,6 +313,7 @@ _SINGULAR = {
     "objectives": "objective",
     "meetings": "meeting",
     "survey rounds": "survey round",
+    "maturity reviews": "maturity review",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -336,6 +346,7 @@ def _expected() -> Counter:
             "objectives": len(PARTNERSHIP_OBJECTIVES) * _WORKSPACES,
             "meetings": len(PARTNERSHIP_MEETINGS) * _WORKSPACES,
             "survey rounds": len(PARTNERSHIP_SURVEYS) * _WORKSPACES,
+            "maturity reviews": len(PARTNERSHIP_REVIEWS) * _WORKSPACES,
         }
     )
 
@@ -417,6 +428,7 @@ class _State:
                         self.relationships[(demo.lead, demo.name)].objective_count
                         and self.relationships[(demo.lead, demo.name)].meeting_count
                         and self.relationships[(demo.lead, demo.name)].survey_count
+                        and self.relationships[(demo.lead, demo.name)].review_count
                     )
                 )
                 for demo in RELATIONSHIPS
@@ -452,6 +464,7 @@ def _load_state() -> _State:
             objective_count=_count_of(Objective),
             meeting_count=_count_of(Meeting),
             survey_count=_count_of(SurveyRound),
+            review_count=_count_of(MaturityReview),
         )
     }
     state = _State(
@@ -708,6 +721,11 @@ def _ensure_registers(
     if not getattr(relationship, "survey_count", 0):
         result.created["survey rounds"] += ensure_surveys(relationship, lead=demo.lead, **people)
         relationship.survey_count = len(PARTNERSHIP_SURVEYS)
+    if not getattr(relationship, "review_count", 0):
+        result.created["maturity reviews"] += ensure_maturity_reviews(
+            relationship, lead=demo.lead, **people
+        )
+        relationship.review_count = len(PARTNERSHIP_REVIEWS)
 
 
 def _ensure_risks(

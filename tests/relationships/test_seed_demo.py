@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test import RequestFactory
 
 from cbrms.tenancy.context import acting_as
-from governance.models import Issue, KnowledgeAsset, Risk
+from governance.models import Issue, KnowledgeAsset, MaturityReview, Risk
 from lifecycle.models import (
     DecisionRecord,
     Document,
@@ -258,6 +258,16 @@ class TestSeedDemo:
             seen = set(KnowledgeAsset.objects.values_list("name", flat=True))
         assert "Supplier purchase prices" not in seen
         assert "Our other customers' volumes" in seen
+
+    def test_the_partnership_s_maturity_reviews_show_a_gap_and_a_trend(self, seeded):
+        reviews = MaturityReview.objects.unscoped().filter(relationship=partnership())
+        assert [r.status for r in reviews.order_by("opened_at")] == ["completed", "completed"]
+        autumn = reviews.order_by("opened_at").last()
+        trust = next(p for p in autumn.report["principles"] if p["key"] == "trust")
+        assert trust["gap"] >= 1.5  # Northwind sees more trust than Contoso does
+        assert trust["trend"] > 0
+        assert "trust" in autumn.report["widest_gaps"]
+        assert "risk_management" in autumn.report["weakest"]
 
     def test_organizations_are_on_their_way_in(self, seeded):
         ecosystem = Relationship.objects.unscoped().get(
