@@ -382,7 +382,12 @@ def review_compute(review: MaturityReview) -> dict:
             for party in parties
         ],
         "principles": report_principles,
-        "weakest": [p["key"] for p in sorted(scored, key=lambda p: p["joint"])[:3]],
+        # Up to three, and only below the "established" level: ties at 3 are not weaknesses.
+        "weakest": [
+            p["key"]
+            for p in sorted(scored, key=lambda p: p["joint"])[:3]
+            if p["joint"] < WEAK_BELOW
+        ],
         "widest_gaps": [
             p["key"]
             for p in sorted(scored, key=lambda p: -(p["gap"] or 0))

@@ -201,10 +201,9 @@ def maturity_radar(report: dict, size: int = 440) -> SafeString:
         )
         parts.append(
             format_html(
-                '<polygon points="{}" fill="{}" fill-opacity="0.12" stroke="{}" '
-                'stroke-width="2" stroke-dasharray="{}"><title>{}</title></polygon>',
+                '<polygon points="{}" fill="none" stroke="{}" stroke-width="2.5" '
+                'stroke-linejoin="round" stroke-dasharray="{}"><title>{}</title></polygon>',
                 points,
-                series["colour"],
                 series["colour"],
                 "6 4" if series["dashed"] else "none",
                 series["name"],

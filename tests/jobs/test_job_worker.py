@@ -8,9 +8,18 @@ import time
 
 import pytest
 
-from cbrms.jobs.models import JobState
+from cbrms.jobs.models import Job, JobState
 from lifecycle.models import DocumentPdf, DocumentVersion, VersionStatus
-from relationships.models import Visibility
+from relationships.models import Role, Visibility
+from tests.conftest import api_client_for
+from tests.factories import MembershipFactory
+from tests.governance.test_maturity_reviews import (
+    answer_all,
+    at_stage,
+    open_review,
+    reviews_url,
+    submit,
+)
 from tests.jobs.conftest import (
     issue_joint_rmp,
     job_row,
@@ -165,3 +174,28 @@ def test_a_worker_killed_in_the_middle_of_a_pdf_is_replaced_and_the_job_done_onc
     assert [str(f).endswith(pdfs.get().path) for f in files] == [True]
     time.sleep(1)  # a second run would show now
     assert job_row(job_id).attempt == 2
+
+
+def test_a_worker_computes_a_maturity_review_once_both_sides_submitted(world, worker_processes):
+    """The review end to end through the API, the report computed by the worker process."""
+    at_stage(world.relationship, 5)
+    people = {
+        position: [
+            MembershipFactory(organization=world.org(position), role=Role.CONTRIBUTOR)
+            for _ in range(2)
+        ]
+        for position in ("own", "partner")
+    }
+    worker_processes()
+    review = open_review(world)
+    answer_all(world, people, review)
+    assert submit(world, "own", review).status_code == 200
+    assert submit(world, "partner", review).status_code == 200
+    client = api_client_for(world.member("partner", Role.VIEWER))
+    url = reviews_url(world.partner, world.relationship, f"{review['id']}/")
+    done = wait_for(lambda: client.get(url).json()["status"] == "completed", timeout=60)
+    assert done, client.get(url).json()
+    report = client.get(url + "report/").json()
+    trust = next(p for p in report["principles"] if p["key"] == "trust")
+    assert trust["gap"] == 3.0
+    assert Job.objects.unscoped().filter(kind="maturity_review").count() == 1
