@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -136,6 +136,14 @@ RUNNING_EXAMPLE = {
 QUEUE_DOWN = error(
     "The job queue does not answer (`jobs_unavailable`): nothing was queued or kept; try again."
 )
+
+
+def job_response(view, job: Job) -> Response:
+    """How an action that asks for a job answers: the job, ``202`` while it is to run (``200``
+    when it had nothing to do, its result being kept), and ``Location`` to follow it."""
+    body = JobSerializer(job, context=view.get_serializer_context()).data
+    code = status.HTTP_200_OK if job.is_finished else status.HTTP_202_ACCEPTED
+    return Response(body, status=code, headers={"Location": body["url"]})
 
 
 class JobFilterSet(filters.FilterSet):

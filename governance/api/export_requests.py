@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
-from rest_framework.response import Response
+from rest_framework import serializers
 
 from cbrms.api.serializers import InputSerializer
 from cbrms.api.viewsets import OrgViewSet
-from cbrms.jobs.api import QUEUE_DOWN, QUEUED_EXAMPLE, JobSerializer
+from cbrms.jobs.api import QUEUE_DOWN, QUEUED_EXAMPLE, JobSerializer, job_response
 from cbrms.jobs.models import Job
 from cbrms.tenancy.api import writes
 from governance.api.export_jobs import EVERYTHING, FORMATS, REGISTERS, export_request
@@ -82,5 +81,4 @@ class ExportViewSet(OrgViewSet):
             membership=self.membership,
             **serializer.validated_data,
         )
-        body = JobSerializer(job, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        return job_response(self, job)

@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -18,7 +18,7 @@ from cbrms.api.schema import CONFLICT
 from cbrms.api.serializers import InputSerializer
 from cbrms.api.viewsets import CreateMixin, OrgViewSet
 from cbrms.errors import Conflict
-from cbrms.jobs.api import QUEUE_DOWN, QUEUED_EXAMPLE, JobSerializer
+from cbrms.jobs.api import QUEUE_DOWN, QUEUED_EXAMPLE, JobSerializer, job_response
 from cbrms.tenancy.api import write_action
 from governance.api.base import RELATIONSHIP
 from governance.maturity import (
@@ -322,5 +322,4 @@ class MaturityReviewViewSet(
     @write_action(detail=True)
     def pdf(self, request, *args, **kwargs):
         job = self.write(maturity_pdf_request, review=self.get_object(), membership=self.membership)
-        body = JobSerializer(job, context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        return job_response(self, job)

@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -28,7 +28,7 @@ from cbrms.api.schema import CONFLICT, VALIDATION, error
 from cbrms.api.serializers import InputSerializer
 from cbrms.api.viewsets import CreateMixin, OrgViewSet
 from cbrms.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
-from cbrms.jobs.api import JOB_EXAMPLE, QUEUE_DOWN, QUEUED_EXAMPLE, JobSerializer
+from cbrms.jobs.api import JOB_EXAMPLE, QUEUE_DOWN, QUEUED_EXAMPLE, JobSerializer, job_response
 from cbrms.tenancy.api import ScopedRelatedField, write_action, writes
 from lifecycle.document_pdf import document_pdf_request
 from lifecycle.models import Document, DocumentVersion, Section
@@ -710,6 +710,4 @@ class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMix
         job = self.write(
             document_pdf_request, version=self.get_object(), membership=self.membership
         )
-        body = JobSerializer(job, context=self.get_serializer_context()).data
-        code = status.HTTP_200_OK if job.is_finished else status.HTTP_202_ACCEPTED
-        return Response(body, status=code, headers={"Location": body["url"]})
+        return job_response(self, job)

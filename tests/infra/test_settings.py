@@ -52,9 +52,11 @@ def settings_only(tmp_path_factory) -> Path:
     return root
 
 
-def import_production_settings(root: Path, environment: dict[str, str]):
-    return subprocess.run(
-        [sys.executable, "-c", "import cbrms.settings.production"],
+def import_production_settings(
+    root: Path, environment: dict[str, str], code: str = "import cbrms.settings.production"
+):
+    return subprocess.run(  # noqa: S603 - the code is each test's own
+        [sys.executable, "-c", code],
         cwd=root,
         env={**environment, "PYTHONPATH": str(root)},
         capture_output=True,
@@ -80,17 +82,10 @@ def test_files_go_to_an_s3_compatible_store_by_settings_alone(settings_only):
         "CBRMS_S3_SECRET_ACCESS_KEY": "secret",
         "CBRMS_S3_PREFIX": "production",
     }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import json, cbrms.settings.production as s; print(json.dumps(s.STORAGES['default']))",
-        ],
-        cwd=settings_only,
-        env={**environment, "PYTHONPATH": str(settings_only)},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = import_production_settings(
+        settings_only,
+        environment,
+        "import json, cbrms.settings.production as s; print(json.dumps(s.STORAGES['default']))",
     )
     assert result.returncode == 0, result.stderr
     default = json.loads(result.stdout)

@@ -177,12 +177,8 @@ class WorkerProcess:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        """At the end of a test: nothing is left to finish, and its queue goes next."""
+        self.kill()
 
 
 @pytest.fixture

@@ -143,12 +143,13 @@ def test_a_hostile_document_fetches_nothing_and_ends_within_its_time_limit(
 def test_a_worker_killed_in_the_middle_of_a_pdf_is_replaced_and_the_job_done_once(
     world, lead, partner, worker_processes
 ):
+    # The message comes back once the visibility timeout has passed: kept short here.
     limits = {
-        "CBRMS_JOB_SOFT_TIME_LIMIT": "12",
-        "CBRMS_JOB_TIME_LIMIT": "15",
-        "CBRMS_BROKER_VISIBILITY_TIMEOUT": "20",
+        "CBRMS_JOB_SOFT_TIME_LIMIT": "8",
+        "CBRMS_JOB_TIME_LIMIT": "10",
+        "CBRMS_BROKER_VISIBILITY_TIMEOUT": "12",
     }
-    version = issue_joint_rmp(world, lead, partner, {"purpose": table_html(900)})
+    version = issue_joint_rmp(world, lead, partner, {"purpose": table_html(700)})
     first = worker_processes(**limits)
     asked = lead.manager_api.post(pdf_url(world.own, version))
     assert asked.status_code == 202
