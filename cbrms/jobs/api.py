@@ -215,6 +215,13 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
         ),
         request=None,
         responses={200: JobSerializer, 409: CONFLICT},
+        examples=[
+            OpenApiExample(
+                "Stopping",
+                value={**RUNNING_EXAMPLE, "cancel_requested": True},
+                response_only=True,
+            )
+        ],
     )
     @write_action(detail=True)
     def cancel(self, request, *args, **kwargs):

@@ -156,10 +156,85 @@ class ReportSerializer(serializers.Serializer):
 
 
 REVIEW_EXAMPLE = {"title": "Maturity review, Q4", "closes_at": "2026-12-18T17:00:00Z"}
+REVIEW_RESPONSE = {
+    "id": 4,
+    "relationship": 1,
+    "title": "Maturity review, Q4",
+    "status": "open",
+    "is_open": True,
+    "scheduled": False,
+    "model": {
+        "key": "principles",
+        "version": "2026.1",
+        "title": "Maturity of a collaborative relationship: the 12 principles",
+    },
+    "opened_at": "2026-12-04T09:00:00Z",
+    "closes_at": "2026-12-18T17:00:00Z",
+    "unsealed_at": None,
+    "completed_at": None,
+    "my_side": {"respondents": 2, "answered_by_me": True, "submitted": False},
+}
+REPORT_EXAMPLE = {
+    "review": 4,
+    "model": {"key": "principles", "version": "2026.1", "title": "...", "levels": {"1": "Ad hoc"}},
+    "ecosystem": False,
+    "computed_at": "2026-12-18T17:01:12Z",
+    "parties": [
+        {
+            "organization": 1,
+            "name": "Northwind Traders",
+            "lead": True,
+            "respondents": 3,
+            "submitted": True,
+        },
+        {
+            "organization": 2,
+            "name": "Contoso Ltd",
+            "lead": False,
+            "respondents": 3,
+            "submitted": True,
+        },
+    ],
+    "principles": [
+        {
+            "key": "trust",
+            "title": "Trust and commitment to mutual benefit",
+            "parties": {
+                "1": {
+                    "median": 5.0,
+                    "low": 4,
+                    "high": 5,
+                    "respondents": 3,
+                    "comments": ["Problems come up early."],
+                },
+                "2": {"median": 3.0, "low": 2, "high": 4, "respondents": 3, "comments": []},
+            },
+            "joint": 4.0,
+            "gap": 2.0,
+            "trend": 1.0,
+            "previous": [
+                {
+                    "review": 2,
+                    "title": "Maturity review, Q2",
+                    "opened_at": "2026-06-01T09:00:00Z",
+                    "joint": 3.0,
+                }
+            ],
+            "actions": ["Run a short trust survey on both sides and discuss the results together."],
+        }
+    ],
+    "weakest": ["risk_management"],
+    "widest_gaps": ["trust"],
+    "non_responders": [],
+}
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List maturity reviews", description="Newest first."),
+    list=extend_schema(
+        summary="List maturity reviews",
+        description="Newest first.",
+        examples=[OpenApiExample("A review", value=REVIEW_RESPONSE, response_only=True)],
+    ),
     retrieve=extend_schema(
         summary="Get a maturity review, with what is rated",
         responses=MaturityReviewDetailSerializer,
@@ -294,6 +369,7 @@ class MaturityReviewViewSet(
             "review_not_completed` before the report is computed."
         ),
         responses={200: ReportSerializer, 409: CONFLICT},
+        examples=[OpenApiExample("A partnership", value=REPORT_EXAMPLE, response_only=True)],
     )
     @action(detail=True, methods=["get"])
     def report(self, request, *args, **kwargs):
