@@ -11,13 +11,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from governance.models import MaturityModel, MaturityPrinciple
+from lifecycle.services.catalog_files import SAFE_LOADER
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalogs"
 LEVELS = ["1", "2", "3", "4", "5"]
 
 
 def _read(path: Path) -> dict:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.load(path.read_bytes(), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     where = path.name
     for field in ("model", "version", "title", "levels", "principles"):
         if not data.get(field):

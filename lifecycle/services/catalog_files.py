@@ -88,11 +88,16 @@ def id_prefix(profile: str) -> str:
     return profile.split("-", 1)[0]
 
 
+#: PyYAML's safe loader, in C where libyaml is there: ten times faster, and catalogs are read
+#: after every migrate (and every flush of a test database).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def catalog_file_read(*, path: Path) -> CatalogSpec:
     """Parse and validate one catalog file; raise ``CatalogError`` naming what is wrong."""
     raw = path.read_bytes()
     try:
-        document = yaml.safe_load(raw)
+        document = yaml.load(raw, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         raise CatalogError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(document, dict):
