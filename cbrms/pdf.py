@@ -61,6 +61,12 @@ class ShippedOnlyFetcher(URLFetcher):
         )
 
 
+def static_text(name: str) -> str:
+    """A stylesheet we ship (``css/document-pdf.css``), as text for ``render_pdf``."""
+    with open(finders.find(name), encoding="utf-8") as file:
+        return file.read()
+
+
 def render_pdf(html: str, *, stylesheet: str, fetcher: ShippedOnlyFetcher | None = None) -> bytes:
     """``html`` laid out with ``stylesheet`` (CSS text, which may name ``cbrms-static:`` fonts)
     as a tagged PDF/A-3u document."""

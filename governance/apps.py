@@ -26,6 +26,7 @@ def _load_maturity_models(sender: AppConfig, *, using: str = DEFAULT_DB_ALIAS, p
         return
     if plan and any(backwards and m.app_label == sender.label for m, backwards in plan):
         return
+    # Imported here: apps.py is loaded before the app registry is ready, models may not be.
     from governance.maturity_catalogs import maturity_models_load
     from governance.models import MaturityModel, MaturityPrinciple
 

@@ -3,7 +3,6 @@ the report page, laid out by ``cbrms.pdf`` (our fonts, nothing fetched, PDF/A-3u
 
 from __future__ import annotations
 
-from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -14,9 +13,10 @@ from cbrms.jobs.models import Job
 from cbrms.jobs.registry import JobKind, register_job_kind
 from cbrms.jobs.runs import JobOutput, JobRun
 from cbrms.jobs.services import job_request
-from cbrms.pdf import render_pdf
+from cbrms.pdf import render_pdf, static_text
 from governance.maturity import report_context, report_for
 from governance.models import MaturityReview, ReviewStatus
+from lifecycle.document_pdf import PDF_STYLESHEET
 from relationships.models import Membership
 
 JOB_KIND = "maturity_pdf"
@@ -50,10 +50,8 @@ def _run(run: JobRun) -> JobOutput:
         "generated_at": timezone.now(),
     }
     html = render_to_string("governance/pdf/maturity.html", context)
-    with open(finders.find("css/document-pdf.css"), encoding="utf-8") as file:
-        stylesheet = file.read()
     run.progress(30)
-    pdf = render_pdf(html, stylesheet=stylesheet)
+    pdf = render_pdf(html, stylesheet=static_text(PDF_STYLESHEET))
     name = f"{slugify(review.relationship.name)[:60]}-maturity-review-{review.pk}.pdf"
     return run.output(
         path=f"jobs/{run.job.pk}/{name}", name=name, content_type="application/pdf", content=pdf

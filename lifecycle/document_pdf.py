@@ -10,7 +10,6 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.staticfiles import finders
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -21,7 +20,7 @@ from cbrms.jobs.models import Job
 from cbrms.jobs.registry import JobKind, register_job_kind
 from cbrms.jobs.runs import JobOutput, JobRun
 from cbrms.jobs.services import job_finished, job_request
-from cbrms.pdf import render_pdf
+from cbrms.pdf import render_pdf, static_text
 from cbrms.tenancy.context import get_acting_organization
 from lifecycle.models import (
     Document,
@@ -103,9 +102,13 @@ def _sections(version: DocumentVersion) -> list[dict]:
 def _approval_record(version: DocumentVersion, disclosure: Disclosure) -> list[dict]:
     """Every version up to this one, with the ledger's entries about its issue."""
     relationship_id = version.document.relationship_id
-    versions = with_version_details(
-        DocumentVersion.objects.filter(document=version.document, number__lte=version.number)
-    ).order_by("number")
+    versions = (
+        with_version_details(
+            DocumentVersion.objects.filter(document=version.document, number__lte=version.number)
+        )
+        .select_related("request__actor__organization", "request__actor_user")
+        .order_by("number")
+    )
     record = []
     for each in versions:
         request = each.request
@@ -137,9 +140,8 @@ def _actor(entry, disclosure: Disclosure, relationship_id) -> str:
     return "" if person is None else (person.full_name or person.email or "")
 
 
-def _stylesheet() -> str:
-    with open(finders.find("css/document-pdf.css"), encoding="utf-8") as file:
-        return file.read()
+#: The layout of documents (and reports) as PDF.
+PDF_STYLESHEET = "css/document-pdf.css"
 
 
 def document_pdf_html(version: DocumentVersion, *, generated_at: datetime.datetime) -> str:
@@ -223,7 +225,7 @@ def _run(run: JobRun) -> JobOutput:
     generated_at = timezone.now()
     html = document_pdf_html(version, generated_at=generated_at)
     run.progress(25)
-    pdf = render_pdf(html, stylesheet=_stylesheet())
+    pdf = render_pdf(html, stylesheet=static_text(PDF_STYLESHEET))
     run.progress(90)
     filename = _filename(version)
     if version.status != VersionStatus.ISSUED:

@@ -19,7 +19,8 @@ from cbrms.api.schema import CONFLICT, error
 from cbrms.api.viewsets import OrgViewSet
 from cbrms.files import stored_file_response
 from cbrms.jobs.models import Job, JobState
-from cbrms.jobs.services import job_cancel, job_for_download, may_manage_jobs
+from cbrms.jobs.selectors import followed_by
+from cbrms.jobs.services import job_cancel, job_for_download
 from cbrms.tenancy.api import write_action
 
 _EXAMPLE_ID = "7d7f5a3e-2f43-4c55-9d1b-4a3f0c8e2b61"
@@ -187,9 +188,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
     }
 
     def narrow_queryset(self, queryset):
-        if not may_manage_jobs(self.membership):
-            queryset = queryset.filter(requested_by_id=self.request.user.pk)
-        return queryset.order_by("-created_at", "-id")
+        return followed_by(queryset, self.membership)
 
     @extend_schema(
         summary="Download what the job made",

@@ -70,7 +70,7 @@ def waiting_versions(*, membership: Membership):
 def with_version_details(queryset):
     """Versions with their decisions and approvers (scoped), two queries for any number."""
     entries = DecisionRecord.objects.select_related(
-        "actor__user", "actor__organization", "organization"
+        "actor__user", "actor__organization", "actor_user", "organization"
     ).order_by("id")
     approvers = GateApprover.objects.select_related(
         "membership__user", "membership__organization", "organization"
