@@ -10,7 +10,13 @@ class GovernanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from governance import beat, maturity, pdf, visibility  # noqa: F401 - registered on import
+        from governance import (  # noqa: F401 - registered on import
+            beat,
+            maturity,
+            pdf,
+            visibility,
+            webhooks,
+        )
         from governance.api import export_jobs  # noqa: F401 - the export job kind
 
         # The maturity models are data the code relies on, like the framework catalogs.

@@ -28,6 +28,7 @@ from cbrms.jobs.registry import JobKind, register_job_kind
 from cbrms.jobs.runs import JobOutput, JobRun
 from cbrms.jobs.services import job_request
 from cbrms.tenancy.context import acting_as
+from governance import webhooks
 from governance.maturity_catalogs import current_model
 from governance.models import (
     MaturityAnswer,
@@ -420,10 +421,16 @@ def _run(run: JobRun) -> JobOutput:
         content=json.dumps(report, indent=2).encode(),
     )
     with transaction.atomic():
+        completed_at = timezone.now()
         # unscoped(by-id): the review this job computes, completed once
-        MaturityReview.objects.unscoped().filter(pk=review.pk).exclude(
-            status=ReviewStatus.COMPLETED
-        ).update(status=ReviewStatus.COMPLETED, report=report, completed_at=timezone.now())
+        completed = (
+            MaturityReview.objects.unscoped()
+            .filter(pk=review.pk)
+            .exclude(status=ReviewStatus.COMPLETED)
+            .update(status=ReviewStatus.COMPLETED, report=report, completed_at=completed_at)
+        )
+        if completed:
+            webhooks.review_completed_emit(review, completed_at=completed_at)
     return output
 
 

@@ -10,7 +10,12 @@ class LifecycleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from lifecycle import document_pdf, hooks, visibility  # noqa: F401 - registered on import
+        from lifecycle import (  # noqa: F401 - registered on import
+            document_pdf,
+            hooks,
+            visibility,
+            webhooks,
+        )
 
         # Catalogs are data the code relies on: every migrate brings them up to date.
         post_migrate.connect(

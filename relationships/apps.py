@@ -9,5 +9,6 @@ class RelationshipsConfig(AppConfig):
 
     def ready(self) -> None:
         # The visibility rules of this app's models (and of the audit trail) plug into the
-        # tenancy mechanism when their module loads.
-        from relationships import visibility  # noqa: F401
+        # tenancy mechanism when their module loads. Celery finds ``tasks`` modules by itself;
+        # the webhook tasks live beside them.
+        from relationships import visibility, webhook_tasks  # noqa: F401

@@ -1,6 +1,8 @@
 """Template context shared by every page: who acts, and where else they could act."""
 
 from relationships.models import Membership
+from relationships.permissions import can
+from relationships.roles import Capability
 
 
 def acting_organization(request):
@@ -18,4 +20,5 @@ def acting_organization(request):
         "acting_organization": getattr(request, "organization", None),
         "acting_membership": getattr(request, "membership", None),
         "my_memberships": memberships,
+        "may_manage_webhooks": can(request, Capability.WEBHOOKS_MANAGE),
     }

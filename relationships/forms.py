@@ -20,6 +20,8 @@ from relationships.models import (
     Role,
     SizeClass,
 )
+from relationships.models.webhooks import RISK_SCORE_MAX
+from relationships.webhook_events import webhook_event_types
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -379,3 +381,40 @@ class JoinRequestForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Who you are and what you bring to the ecosystem.",
     )
+
+
+class WebhookEndpointForm(ServiceErrorsMixin, forms.Form):
+    """Register or change a webhook endpoint (``endpoint_create`` / ``endpoint_update``)."""
+
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        help_text=(
+            "Where CBRMS POSTs each event, signed. It must be reachable on the public internet "
+            "over https; private and loopback addresses are refused."
+        ),
+        widget=forms.URLInput(attrs={"placeholder": "https://hooks.example.com/cbrms"}),
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=200,
+        required=False,
+        help_text="What receives it, so that the others know.",
+    )
+    events = forms.MultipleChoiceField(
+        label="Events",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event."},
+    )
+    risk_score_threshold = forms.IntegerField(
+        label="Risk score threshold",
+        min_value=1,
+        max_value=RISK_SCORE_MAX,
+        initial=15,
+        help_text="For “A risk's score reached the threshold”: likelihood times impact, 1 to 25.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event_types = webhook_event_types()
+        self.fields["events"].choices = [(t.name, t.label) for t in self.event_types]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from relationships.models import (
     PartnerInvitation,
     Party,
     PartyStatus,
+    WebhookEndpoint,
 )
 from relationships.roles import ROLE_CAPABILITIES, Capability
 
@@ -133,5 +135,45 @@ def party_invited_notify(*, party_id: int, notified_at: str, job_id: str | None 
         }
         body = render_to_string("relationships/email/party_invited.txt", context)
         key = f"party-invitation:{party.pk}:{notified_at}:{membership.user_id}"
+        messages[key] = (subject, body, settings.DEFAULT_FROM_EMAIL, [membership.user.email])
+    return send_once(messages, job_id=job_id)
+
+
+def webhook_disabled_notify(
+    *, endpoint_id: int, disabled_at: str, job_id: str | None = None
+) -> int:
+    """Tell an endpoint's owners (whoever registered it, and the organization's people who
+    manage webhooks) that it was disabled after failing; nothing if it was enabled since."""
+    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+    if endpoint is None or endpoint.disabled_at is None:
+        return 0
+    if endpoint.disabled_at.isoformat() != disabled_at:
+        return 0
+    owners = (
+        # unscoped(system): the organization's people who manage webhooks, and the creator
+        Membership.objects.unscoped()
+        .filter(organization_id=endpoint.organization_id, user__is_active=True)
+        .filter(
+            Q(role__in=ROLE_CAPABILITIES[Capability.WEBHOOKS_MANAGE])
+            | Q(user_id=endpoint.created_by_id)
+        )
+        .select_related("user", "organization")
+        .order_by("id")
+    )
+    messages = {}
+    for membership in owners:
+        organization = membership.organization
+        link = absolute_url(
+            reverse("webhook-detail", kwargs={"org_slug": organization.slug, "pk": endpoint.pk})
+        )
+        context = {
+            "person": membership.user,
+            "organization": organization,
+            "endpoint": endpoint,
+            "link": link,
+        }
+        body = render_to_string("relationships/email/webhook_disabled.txt", context)
+        subject = f"A webhook endpoint of {organization.name} was disabled"
+        key = f"webhook-disabled:{endpoint.pk}:{disabled_at}:{membership.user_id}"
         messages[key] = (subject, body, settings.DEFAULT_FROM_EMAIL, [membership.user.email])
     return send_once(messages, job_id=job_id)

@@ -45,6 +45,7 @@ class Capability(StrEnum):
     REVIEWS_ANSWER = "reviews.answer"
     JOBS_VIEW = "jobs.view"
     JOBS_MANAGE = "jobs.manage"
+    WEBHOOKS_MANAGE = "webhooks.manage"
 
 
 _EVERYONE = frozenset(Role)
@@ -102,6 +103,8 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     # Everyone follows the jobs they asked for; admins see and cancel the organization's.
     Capability.JOBS_VIEW: _EVERYONE,
     Capability.JOBS_MANAGE: frozenset({Role.ADMIN}),
+    # An endpoint receives the organization's events wherever its URL points: admins only.
+    Capability.WEBHOOKS_MANAGE: frozenset({Role.ADMIN}),
 }
 
 

@@ -29,3 +29,10 @@ def notify_party_invited(*, organization, party_id: int, notified_at: str) -> in
     return notifications.party_invited_notify(
         party_id=party_id, notified_at=notified_at, job_id=current_task.request.id
     )
+
+
+@tenant_task(autoretry_for=(ConnectionError, SMTPException), retry_backoff=True, max_retries=5)
+def notify_webhook_disabled(*, organization, endpoint_id: int, disabled_at: str) -> int:
+    return notifications.webhook_disabled_notify(
+        endpoint_id=endpoint_id, disabled_at=disabled_at, job_id=current_task.request.id
+    )

@@ -4,7 +4,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from relationships import job_views, member_views, partner_views, party_views, views
+from relationships import (
+    job_views,
+    member_views,
+    partner_views,
+    party_views,
+    views,
+    webhook_views,
+)
 
 organization_patterns = [
     path("", RedirectView.as_view(pattern_name="relationship-list"), name="organization-home"),
@@ -16,6 +23,19 @@ organization_patterns = [
     path("jobs/<uuid:pk>/", job_views.job_page, name="job-page"),
     path("jobs/<uuid:pk>/download/", job_views.job_download, name="job-file"),
     path("jobs/<uuid:pk>/cancel/", job_views.job_cancel_view, name="job-cancel-form"),
+    path("webhooks/", webhook_views.webhook_list, name="webhook-list"),
+    path("webhooks/events/", webhook_views.webhook_events, name="webhook-events"),
+    path("webhooks/<int:pk>/", webhook_views.webhook_detail, name="webhook-detail"),
+    path("webhooks/<int:pk>/rotate/", webhook_views.webhook_rotate_view, name="webhook-rotate"),
+    path("webhooks/<int:pk>/test/", webhook_views.webhook_test_view, name="webhook-test"),
+    path("webhooks/<int:pk>/enable/", webhook_views.webhook_enable_view, name="webhook-enable"),
+    path("webhooks/<int:pk>/disable/", webhook_views.webhook_disable_view, name="webhook-disable"),
+    path("webhooks/<int:pk>/delete/", webhook_views.webhook_delete_view, name="webhook-delete"),
+    path(
+        "webhooks/<int:pk>/messages/<uuid:message_pk>/replay/",
+        webhook_views.webhook_replay_view,
+        name="webhook-replay",
+    ),
     path(
         "relationships/<int:pk>/parties/invite/",
         party_views.party_invite_view,

@@ -36,6 +36,9 @@ from relationships.models import (
     RelationshipStatus,
     RelationshipType,
     Visibility,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookMessage,
 )
 
 # --- the predicates ------------------------------------------------------------------------
@@ -126,9 +129,17 @@ def _organizations(queryset: QuerySet, organization: Organization) -> QuerySet:
     )
 
 
-@scope_rule(Membership, ApiToken, MemberInvitation, PartnerInvitation)
+@scope_rule(
+    Membership,
+    ApiToken,
+    MemberInvitation,
+    PartnerInvitation,
+    WebhookEndpoint,
+    WebhookMessage,
+    WebhookAttempt,
+)
 def _own_organization(queryset: QuerySet, organization: Organization) -> QuerySet:
-    """Its people, their tokens, its invitations: nobody else's."""
+    """Its people, their tokens, its invitations, its webhooks: nobody else's."""
     return queryset.filter(organization=organization)
 
 
@@ -199,3 +210,19 @@ def audit_scope_branches(organization: Organization) -> list[Q]:
         Q(audience__in=["joint", "directory"], relationship_id__any=ids["listed"]),
         Q(audience="joint", relationship_id__any=ids["unlisted"]),
     ]
+
+
+def audience_of(*, relationship_id: int, organization_id: int, visibility: str) -> set[int]:
+    """The organizations that see a workspace record: ``workspace_q`` read the other way.
+
+    Its owner always; for a joint record, every active party of its relationship too. Who is
+    told of a change (webhooks) asks this, so nobody hears of a record they cannot read.
+    """
+    audience = {organization_id}
+    if visibility == Visibility.JOINT:
+        audience.update(
+            Party.objects.unscoped()  # unscoped(tenancy): the rule itself, read backwards
+            .filter(relationship_id=relationship_id, status=PartyStatus.ACTIVE)
+            .values_list("organization_id", flat=True)
+        )
+    return audience

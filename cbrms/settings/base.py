@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "governance.models.meetings.ActionStatus",
         "TrustIndicatorEnum": "governance.models.surveys.TrustIndicator",
         "ReviewStatusEnum": "governance.models.maturity.ReviewStatus",
+        "JobStateEnum": "cbrms.jobs.models.JobState",
+        "MessageStateEnum": "relationships.models.webhooks.MessageState",
         "RelationshipStatusEnum": "relationships.models.choices.RelationshipStatus",
         "EvidenceKindEnum": "lifecycle.models.choices.EvidenceKind",
         "EvidenceStatusEnum": "lifecycle.models.choices.EvidenceStatus",
@@ -285,6 +287,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("CBRMS_REMINDER_DIGEST_SECONDS", default=3600),
     },
     # Unseals maturity reviews past their deadline and opens the scheduled ones.
+    # Queues the webhook messages whose retry is due, or whose queueing or worker failed.
+    "webhooks-send-due": {
+        "task": "relationships.webhook_tasks.send_due_webhooks",
+        "schedule": env.int("CBRMS_WEBHOOK_SWEEP_SECONDS", default=30),
+    },
     "maturity-sweep": {
         "task": "governance.beat.sweep_maturity_reviews",
         "schedule": env.int("CBRMS_MATURITY_SWEEP_SECONDS", default=3600),
@@ -294,6 +301,17 @@ CELERY_BEAT_SCHEDULE = {
 # 0: only on demand.
 CBRMS_MATURITY_REVIEW_MONTHS = env.int("CBRMS_MATURITY_REVIEW_MONTHS", default=3)
 CELERY_TIMEZONE = TIME_ZONE
+
+# Webhooks (docs/webhooks.md). Outbound requests refuse private, loopback and link-local
+# addresses unless an on-premises install allows them; plain http only when https is not required.
+CBRMS_OUTBOUND_ALLOW_PRIVATE = env.bool("CBRMS_OUTBOUND_ALLOW_PRIVATE", default=False)
+CBRMS_OUTBOUND_HTTPS_ONLY = env.bool("CBRMS_OUTBOUND_HTTPS_ONLY", default=True)
+CBRMS_WEBHOOK_TIMEOUT_SECONDS = env.float("CBRMS_WEBHOOK_TIMEOUT_SECONDS", default=10)
+CBRMS_WEBHOOK_MAX_ATTEMPTS = env.int("CBRMS_WEBHOOK_MAX_ATTEMPTS", default=12)
+CBRMS_WEBHOOK_RETRY_BASE_SECONDS = env.float("CBRMS_WEBHOOK_RETRY_BASE_SECONDS", default=30)
+CBRMS_WEBHOOK_RETRY_MAX_SECONDS = env.float("CBRMS_WEBHOOK_RETRY_MAX_SECONDS", default=4 * 3600)
+CBRMS_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("CBRMS_WEBHOOK_DISABLE_AFTER_FAILURES", default=30)
+CBRMS_WEBHOOK_MAX_ENDPOINTS = env.int("CBRMS_WEBHOOK_MAX_ENDPOINTS", default=20)
 
 # API tokens: lifetime offered by default when a client does not say (days).
 CBRMS_TOKEN_DEFAULT_DAYS = env.int("CBRMS_TOKEN_DEFAULT_DAYS", default=90)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cbrms.errors import Conflict, ValidationFailed
 from cbrms.tenancy.context import acting_as
-from governance import tasks
+from governance import tasks, webhooks
 from governance.models import (
     EscalationAudience,
     EscalationLevel,
@@ -195,6 +195,8 @@ def _move(issue: Issue, membership: Membership, reason: str, step: int, kind: st
     issue.save(update_fields=["level", "level_due_at", "updated_at"])
     _step(issue, kind, by=membership, reason=reason, from_level=previous, to_level=level)
     _notify(issue)
+    if kind == IssueStepKind.ESCALATED:
+        webhooks.issue_escalated_emit(issue, previous_level=previous, reason=reason, by_person=True)
     return issue
 
 
@@ -286,14 +288,18 @@ def escalation_sweep(*, now=None) -> int:
                 continue  # resolved, moved by hand, or moved by another sweep meanwhile
             previous = issue.level
             issue.level, issue.level_due_at = level, now + timedelta(hours=level.hours)
+            reason = f"{previous.name} had {previous.hours} hours; the time ran out."
             _step(
                 issue,
                 IssueStepKind.ESCALATED,
                 by=None,
-                reason=f"{previous.name} had {previous.hours} hours; the time ran out.",
+                reason=reason,
                 from_level=previous,
                 to_level=level,
             )
             _notify(issue)
+            webhooks.issue_escalated_emit(
+                issue, previous_level=previous, reason=reason, by_person=False
+            )
         moved += 1
     return moved

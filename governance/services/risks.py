@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cbrms.errors import ValidationFailed
+from governance import webhooks
 from governance.models import Risk, RiskStatus
 from governance.services.registers import (
     ensure_may_write,
@@ -62,7 +63,7 @@ def risk_create(
     ensure_owner(owner=owner, organization_id=membership.organization_id)
     _check_scale({"likelihood": likelihood, "impact": impact})
     # unscoped(create): a row of a relationship the caller resolved, owned by its organization
-    return Risk.objects.unscoped().create(
+    risk = Risk.objects.unscoped().create(
         relationship=relationship,
         organization_id=membership.organization_id,
         visibility=visibility,
@@ -78,6 +79,9 @@ def risk_create(
         next_review=next_review,
         closed_at=timezone.now() if status == RiskStatus.CLOSED else None,
     )
+    risk.refresh_from_db(fields=["score"])
+    webhooks.risk_scored_emit(risk, previous_score=0)
+    return risk
 
 
 @transaction.atomic
@@ -87,6 +91,8 @@ def risk_update(*, risk: Risk, membership: Membership, **changes) -> Risk:
     _check_scale(changes)
     if "status" in changes and changes["status"] != risk.status:
         changes["closed_at"] = timezone.now() if changes["status"] == RiskStatus.CLOSED else None
+    previous_score = risk.score
     save_changes(risk, changes)
     risk.refresh_from_db(fields=["score"])
+    webhooks.risk_scored_emit(risk, previous_score=previous_score)
     return risk

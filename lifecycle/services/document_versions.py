@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
+from lifecycle import webhooks
 from lifecycle.models import (
     ApproverPool,
     Document,
@@ -334,6 +335,8 @@ def version_decide(
         )
         version.decided_at = timezone.now()
         version.save(update_fields=["status", "decided_at"])
+        if version.status == VersionStatus.ISSUED:
+            webhooks.document_issued_emit(version)
     return version
 
 

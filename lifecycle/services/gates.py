@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from cbrms.errors import Conflict, PermissionRefused, ValidationFailed
-from lifecycle import tasks
+from lifecycle import tasks, webhooks
 from lifecycle.models import (
     CLOSING_KINDS,
     ApproverPool,
@@ -227,6 +227,7 @@ def gate_request(
         },
     )
     approvers_record(request=gate, relationship=relationship, visibility=visibility, rule=rule)
+    webhooks.gate_requested_emit(gate)
     if notify:
         transaction.on_commit(
             lambda: tasks.notify_gate_requested.delay(
@@ -352,7 +353,7 @@ def gate_decide(
     if outcome is not None:
         # The outcome names whose decision settled it (in the requester's chain: the ledger
         # shows its actor as the approver's organization's person, named only where allowed).
-        record_append(
+        settled = record_append(
             relationship=relationship,
             kind=outcome,
             gate=gate,
@@ -362,6 +363,7 @@ def gate_decide(
             to_stage=gate.to_stage,
             actor=approver,
         )
+        webhooks.gate_decided_emit(gate, settled)
         if notify:
             transaction.on_commit(
                 lambda: tasks.notify_gate_decided.delay(

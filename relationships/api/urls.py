@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from relationships.api import schema, views
 from relationships.api.audit import AuditEventViewSet
+from relationships.api.webhooks import WebhookEndpointViewSet, WebhookMessageViewSet
 
 __all__ = ["schema", "urlpatterns"]  # schema: registers the bearer token's OpenAPI scheme
 
@@ -31,6 +32,8 @@ router.register(
 )
 router.register(f"{ORG}/tokens", views.ApiTokenViewSet, basename="api-token")
 router.register(f"{ORG}/audit-events", AuditEventViewSet, basename="audit-event")
+router.register(f"{ORG}/webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register(f"{ORG}/webhook-messages", WebhookMessageViewSet, basename="webhook-message")
 
 organization_detail = views.OrganizationViewSet.as_view(
     {"get": "retrieve", "patch": "partial_update"}

@@ -19,6 +19,12 @@ from relationships.models.organizations import Membership, Organization
 from relationships.models.relationships import OpenEcosystem, Party, Relationship
 from relationships.models.tokens import ApiToken
 from relationships.models.users import User
+from relationships.models.webhooks import (
+    MessageState,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 
 __all__ = [
     "ApiToken",
@@ -26,6 +32,7 @@ __all__ = [
     "InvitationStatus",
     "MemberInvitation",
     "Membership",
+    "MessageState",
     "OpenEcosystem",
     "Organization",
     "PartnerInvitation",
@@ -39,4 +46,7 @@ __all__ = [
     "SizeClass",
     "User",
     "Visibility",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]
