@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cbrms import outbound
@@ -122,3 +124,15 @@ def test_a_refused_connection_is_a_failure_not_a_refusal(local_targets):
     with pytest.raises(outbound.OutboundFailed) as failed:
         outbound.post("http://127.0.0.1:9/hook", body=b"{}", headers={}, timeout=1)
     assert failed.value.code == "connection_failed"
+
+
+def test_the_connection_itself_refuses_a_private_address(receiver, settings):
+    """The check that counts is made where the socket is opened, on the addresses the name
+    resolves to then (a name can resolve elsewhere between the check and the connection)."""
+    settings.CBRMS_OUTBOUND_ALLOW_PRIVATE = False
+    backend = outbound._CheckedBackend(deadline=time.monotonic() + 2)
+    port = receiver.server.server_address[1]
+    for host in ("127.0.0.1", "localhost"):
+        with pytest.raises(outbound.OutboundRefused):
+            backend.connect_tcp(host, port)
+    assert receiver.requests == []
