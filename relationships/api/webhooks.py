@@ -261,6 +261,7 @@ QUEUE_DOWN = error("The job queue does not answer (`jobs_unavailable`): nothing 
         ],
         responses={201: WebhookEndpointWithSecretSerializer, 409: CONFLICT},
     ),
+    update=extend_schema(summary="Replace an endpoint's URL, events, description and threshold"),
     partial_update=extend_schema(
         summary="Change an endpoint's URL, events, description or risk threshold",
         examples=[
@@ -287,15 +288,16 @@ class WebhookEndpointViewSet(
     serializer_class = WebhookEndpointSerializer
     input_serializers = {
         "create": WebhookEndpointInputSerializer,
+        "update": WebhookEndpointInputSerializer,
         "partial_update": WebhookEndpointInputSerializer,
         "disable": DisableSerializer,
     }
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     capabilities = dict.fromkeys(
         [
             "list",
             "retrieve",
             "create",
+            "update",
             "partial_update",
             "destroy",
             "rotate_secret",
@@ -429,7 +431,7 @@ class WebhookMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
     serializer_class = WebhookMessageSerializer
     filterset_class = WebhookMessageFilterSet
     pagination_class = NewestFirstPagination
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_value_converter = "uuid"
     capabilities = dict.fromkeys(["list", "retrieve", "replay"], Capability.WEBHOOKS_MANAGE)
 
     def get_serializer_class(self):
@@ -459,4 +461,6 @@ class WebhookMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
     def replay(self, request, *args, **kwargs):
         message = self.get_object()
         self.write(message_replay, message=message)
-        return Response(self.output(message), status=status.HTTP_202_ACCEPTED)
+        message = self.get_queryset().get(pk=message.pk)
+        body = WebhookMessageDetailSerializer(message, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)

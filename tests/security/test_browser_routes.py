@@ -126,6 +126,15 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "job-page": (Capability.JOBS_VIEW, READ),
     "job-file": (Capability.JOBS_VIEW, READ),
     "job-cancel-form": (Capability.JOBS_VIEW, WRITE),
+    "webhook-list": (Capability.WEBHOOKS_MANAGE, ("GET", "POST")),
+    "webhook-events": (Capability.WEBHOOKS_MANAGE, READ),
+    "webhook-detail": (Capability.WEBHOOKS_MANAGE, ("GET", "POST")),
+    "webhook-rotate": (Capability.WEBHOOKS_MANAGE, WRITE),
+    "webhook-test": (Capability.WEBHOOKS_MANAGE, WRITE),
+    "webhook-enable": (Capability.WEBHOOKS_MANAGE, WRITE),
+    "webhook-disable": (Capability.WEBHOOKS_MANAGE, WRITE),
+    "webhook-delete": (Capability.WEBHOOKS_MANAGE, WRITE),
+    "webhook-replay": (Capability.WEBHOOKS_MANAGE, WRITE),
 }
 
 
