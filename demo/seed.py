@@ -22,7 +22,7 @@ from datetime import timedelta
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, JSONArray
 from django.utils import timezone
 from django.utils.text import slugify
@@ -47,6 +47,7 @@ from demo.registers import (
     DemoRisk,
 )
 from demo.story import NORTHWIND_CONTOSO, Story
+from demo.webhooks import ensure_demo_webhook
 from demo.workspace import (
     PARTNERSHIP_MEETINGS,
     PARTNERSHIP_OBJECTIVES,
@@ -88,6 +89,7 @@ from relationships.models import (
     Role,
     SizeClass,
     User,
+    WebhookEndpoint,
 )
 from relationships.services.organizations import (
     membership_add,
@@ -297,6 +299,8 @@ RELATIONSHIPS = (
 )
 
 ORGANIZATIONS = CORE_ORGANIZATIONS + ECOSYSTEM_MEMBERS
+#: The organization whose admin finds a demo webhook endpoint.
+WEBHOOK_OWNER = "northwind"
 _WORKSPACES = sum(relationship.workspace for relationship in RELATIONSHIPS)
 _BY_SLUG = {organization.slug: organization for organization in ORGANIZATIONS}
 _SINGULAR = {
@@ -314,6 +318,7 @@ _SINGULAR = {
     "meetings": "meeting",
     "survey rounds": "survey round",
     "maturity reviews": "maturity review",
+    "webhook endpoints": "webhook endpoint",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -347,6 +352,7 @@ def _expected() -> Counter:
             "meetings": len(PARTNERSHIP_MEETINGS) * _WORKSPACES,
             "survey rounds": len(PARTNERSHIP_SURVEYS) * _WORKSPACES,
             "maturity reviews": len(PARTNERSHIP_REVIEWS) * _WORKSPACES,
+            "webhook endpoints": 1,
         }
     )
 
@@ -433,6 +439,7 @@ class _State:
                 )
                 for demo in RELATIONSHIPS
             )
+            and self.organizations[WEBHOOK_OWNER].has_webhook
         )
 
 
@@ -472,7 +479,13 @@ def _load_state() -> _State:
             o.slug: o
             for o in Organization.objects.unscoped()  # unscoped(system): demo data
             .filter(slug__in=_BY_SLUG)
-            .annotate(document_keys=_document_keys())
+            .annotate(
+                document_keys=_document_keys(),
+                # unscoped(system): demo data
+                has_webhook=Exists(
+                    WebhookEndpoint.objects.unscoped().filter(organization=OuterRef("pk"))
+                ),
+            )
         },
         users={u.email: u for u in User.objects.filter(email__in=emails)},
         # Only each person's own organization counts: a demo user may join other organizations.
@@ -531,6 +544,11 @@ def _seed() -> DemoSeedResult:
         _ensure_relationship(relationship, state, result)
     for document in DEMO_DOCUMENTS:
         _ensure_document(document, state, result)
+    # Last: a demo endpoint existing earlier would hear (and queue) the seeding's events.
+    organization = state.organizations[WEBHOOK_OWNER]
+    result.created["webhook endpoints"] += ensure_demo_webhook(
+        organization, _member(WEBHOOK_OWNER, "admin")
+    )
     return result
 
 

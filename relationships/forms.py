@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 
+from cbrms.errors import ValidationFailed
 from cbrms.forms import ServiceErrorsMixin
 from relationships import hooks, signin
 from relationships.models import (
@@ -21,6 +22,7 @@ from relationships.models import (
     SizeClass,
 )
 from relationships.models.webhooks import RISK_SCORE_MAX
+from relationships.services.webhooks import endpoint_url_check
 from relationships.webhook_events import webhook_event_types
 
 
@@ -418,3 +420,10 @@ class WebhookEndpointForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.event_types = webhook_event_types()
         self.fields["events"].choices = [(t.name, t.label) for t in self.event_types]
+
+    def clean_url(self) -> str:
+        # The service's own check, asked here too so the form shows every error at once.
+        try:
+            return endpoint_url_check(self.cleaned_data["url"])
+        except ValidationFailed as refused:
+            raise forms.ValidationError(refused.message) from None

@@ -85,11 +85,12 @@ class EndpointWithSecret:
 # --- endpoints -------------------------------------------------------------------------------
 
 
-def _new_secret() -> str:
+def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-def _url_check(url: str) -> str:
+def endpoint_url_check(url: str) -> str:
+    """The URL as it will be kept, or ``ValidationFailed`` saying why it may not be used."""
     url = url.strip()
     try:
         outbound.outbound_url_check(url)
@@ -137,11 +138,11 @@ def endpoint_create(
             "remove one first.",
             code="too_many_endpoints",
         )
-    secret = _new_secret()
+    secret = new_secret()
     # unscoped(create): an endpoint of the caller's own organization
     endpoint = WebhookEndpoint.objects.unscoped().create(
         organization_id=organization_id,
-        url=_url_check(url),
+        url=endpoint_url_check(url),
         events=_events_check(events),
         description=description.strip(),
         risk_score_threshold=_threshold_check(risk_score_threshold),
@@ -155,7 +156,7 @@ def endpoint_create(
 def endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
     """Change an endpoint's URL, events, description or risk threshold."""
     checks = {
-        "url": _url_check,
+        "url": endpoint_url_check,
         "events": _events_check,
         "description": str.strip,
         "risk_score_threshold": _threshold_check,
@@ -172,7 +173,7 @@ def endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
 @transaction.atomic
 def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> EndpointWithSecret:
     """A new secret; the old one keeps signing beside it for ``ROTATION_OVERLAP``."""
-    secret = _new_secret()
+    secret = new_secret()
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_expires_at = timezone.now() + ROTATION_OVERLAP
     endpoint.secret = secret

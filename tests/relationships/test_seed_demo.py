@@ -269,6 +269,14 @@ class TestSeedDemo:
         assert "trust" in autumn.report["widest_gaps"]
         assert "risk_management" in autumn.report["weakest"]
 
+    def test_northwind_has_a_demo_webhook_endpoint_that_heard_nothing(self, seeded):
+        from relationships.models import WebhookEndpoint, WebhookMessage
+
+        (endpoint,) = WebhookEndpoint.objects.unscoped().filter(organization__slug="northwind")
+        assert not endpoint.is_enabled  # it points nowhere until an admin gives it a URL
+        assert endpoint.secret.startswith("whsec_")
+        assert not WebhookMessage.objects.unscoped().exists()
+
     def test_organizations_are_on_their_way_in(self, seeded):
         ecosystem = Relationship.objects.unscoped().get(
             lead_organization__slug="northwind", type=RelationshipType.ECOSYSTEM
