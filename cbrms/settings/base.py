@@ -269,6 +269,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 3,
     "socket_timeout": 5,
 }
+# The queue tasks go to when nothing says otherwise: the web processes and the workers (which
+# queue follow-ups themselves, such as a webhook's retry) must agree on it.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CBRMS_CELERY_QUEUE", default="celery")
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 # A job whose worker died this many times (killed past its hard limit, out of memory) fails.
 CBRMS_JOB_MAX_ATTEMPTS = env.int("CBRMS_JOB_MAX_ATTEMPTS", default=3)

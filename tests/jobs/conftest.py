@@ -200,6 +200,7 @@ def worker_processes(transactional_db) -> Iterator[Callable[..., WorkerProcess]]
             "DJANGO_SETTINGS_MODULE": "cbrms.settings.test",
             "DATABASE_URL": _database_url(),
             "PYTHONUNBUFFERED": "1",
+            "CBRMS_CELERY_QUEUE": queue,  # what the worker queues itself goes there too
             **overrides,
         }
         worker = WorkerProcess(queue, env).start()

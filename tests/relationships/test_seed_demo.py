@@ -35,6 +35,8 @@ from relationships.models import (
     RelationshipType,
     Role,
     Visibility,
+    WebhookEndpoint,
+    WebhookMessage,
 )
 
 pytestmark = pytest.mark.django_db
@@ -270,8 +272,6 @@ class TestSeedDemo:
         assert "risk_management" in autumn.report["weakest"]
 
     def test_northwind_has_a_demo_webhook_endpoint_that_heard_nothing(self, seeded):
-        from relationships.models import WebhookEndpoint, WebhookMessage
-
         (endpoint,) = WebhookEndpoint.objects.unscoped().filter(organization__slug="northwind")
         assert not endpoint.is_enabled  # it points nowhere until an admin gives it a URL
         assert endpoint.secret.startswith("whsec_")
