@@ -107,6 +107,10 @@ def _run() -> int:
     port = os.environ.get("PORT", "8000")
     # Links in emails point where this server answers, unless the environment says otherwise.
     os.environ.setdefault("CBRMS_BASE_URL", f"http://127.0.0.1:{port}")
+    # A developer's receivers run on this machine: webhooks may reach it here (never by default
+    # in production, docs/webhooks.md), unless the environment says otherwise.
+    os.environ.setdefault("CBRMS_OUTBOUND_ALLOW_PRIVATE", "true")
+    os.environ.setdefault("CBRMS_OUTBOUND_HTTPS_ONLY", "false")
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
