@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -419,6 +420,11 @@ class WebhookEndpointForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.event_types = webhook_event_types()
+        if settings.CBRMS_OUTBOUND_ALLOW_PRIVATE:
+            self.fields["url"].help_text = (
+                "Where CBRMS POSTs each event, signed. This installation also sends to "
+                "addresses on its own network."
+            )
         self.fields["events"].choices = [(t.name, t.label) for t in self.event_types]
 
     def clean_url(self) -> str:
