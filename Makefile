@@ -17,10 +17,21 @@ export PORT
 run: install
 	$(PY) -m cbrms.devservers run
 
+# Two test processes (pytest-xdist), each with its own database and media; a file's tests stay
+# in one process. TEST_PROCESSES="-n 0" runs them in one. The API fuzz cannot run under xdist
+# (schemathesis makes its tests per operation as it collects): without ARGS it runs after the
+# rest, in one process of its own.
+TEST_PROCESSES ?= -n 2 --dist loadfile
+FUZZ_TEST := tests/security/test_api_fuzz.py
 # The layers contract first (pyproject.toml, [tool.importlinter]): an upward import fails the run.
 test: install chromium
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m cbrms.devservers test $(ARGS)
+ifeq ($(strip $(ARGS)),)
+	$(PY) -m cbrms.devservers test $(TEST_PROCESSES) --ignore=$(FUZZ_TEST)
+	$(PY) -m cbrms.devservers test $(FUZZ_TEST)
+else
+	$(PY) -m cbrms.devservers test $(TEST_PROCESSES) $(ARGS)
+endif
 
 # schemathesis over the whole API schema with every check, 100 examples per operation (make test
 # runs the same test with 8): tests/security/test_api_fuzz.py.

@@ -481,9 +481,10 @@ def _load_state() -> _State:
             .filter(slug__in=_BY_SLUG)
             .annotate(
                 document_keys=_document_keys(),
-                # unscoped(system): demo data
                 has_webhook=Exists(
-                    WebhookEndpoint.objects.unscoped().filter(organization=OuterRef("pk"))
+                    WebhookEndpoint.objects.unscoped().filter(  # unscoped(system): demo data
+                        organization=OuterRef("pk")
+                    )
                 ),
             )
         },

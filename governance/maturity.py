@@ -422,9 +422,8 @@ def _run(run: JobRun) -> JobOutput:
     )
     with transaction.atomic():
         completed_at = timezone.now()
-        # unscoped(by-id): the review this job computes, completed once
         completed = (
-            MaturityReview.objects.unscoped()
+            MaturityReview.objects.unscoped()  # unscoped(by-id): this job's review, completed once
             .filter(pk=review.pk)
             .exclude(status=ReviewStatus.COMPLETED)
             .update(status=ReviewStatus.COMPLETED, report=report, completed_at=completed_at)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django_filters import CharFilter
+from django_filters import CharFilter, MultipleChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -89,6 +89,24 @@ class OrgViewSet(TenantViewSet):
                 raise ValidationFailed(
                     f"Empty filter(s): {', '.join(empty)}. Leave a filter out to not filter.",
                     fields={name: ["Give a value, or leave the parameter out."] for name in empty},
+                )
+        if not unknown:
+            # A parameter of one value given twice (``?level=1&level=2``): django-filter would
+            # read the last one silently. Only a filter of several values takes several.
+            multiple = {
+                name
+                for name, field in (filterset_class.base_filters if filterset_class else {}).items()
+                if isinstance(field, MultipleChoiceFilter)
+            }
+            repeated = sorted(
+                name
+                for name in request.query_params
+                if name not in multiple and len(request.query_params.getlist(name)) > 1
+            )
+            if repeated:
+                raise ValidationFailed(
+                    f"Given more than once: {', '.join(repeated)}. Give each of these once.",
+                    fields={name: ["Takes one value."] for name in repeated},
                 )
         if unknown:
             known = ", ".join(sorted(self.query_parameters())) or "none"

@@ -29,8 +29,9 @@ if _redis.scheme in ("redis", "rediss"):
 
 # Static files come straight from the apps, as in development (base.py): no collectstatic.
 
-# Uploaded evidence and generated documents of the tests stay out of the development media.
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# Uploaded evidence and generated documents of the tests stay out of the development media, and
+# each parallel test process (pytest-xdist) has its own: their databases number rows alike.
+MEDIA_ROOT = BASE_DIR / "var" / "test-media" / env.str("PYTEST_XDIST_WORKER", default="main")  # noqa: F405
 
 _log_level = env.str("DJANGO_LOG_LEVEL", default="WARNING")
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": _log_level}}

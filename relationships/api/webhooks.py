@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from cbrms.api.pagination import CursorPagination
 from cbrms.api.schema import CONFLICT, error
+from cbrms.api.serializers import InputSerializer
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
 from cbrms.tenancy.api import write_action, writes
 from relationships.models import MessageState, WebhookAttempt, WebhookEndpoint, WebhookMessage
@@ -86,7 +87,7 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
         read_only_fields = fields
 
 
-class WebhookEndpointInputSerializer(serializers.Serializer):
+class WebhookEndpointInputSerializer(InputSerializer):
     url = serializers.CharField(
         max_length=2000,
         help_text=(
@@ -104,7 +105,7 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
     )
 
 
-class DisableSerializer(serializers.Serializer):
+class DisableSerializer(InputSerializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 

@@ -28,6 +28,15 @@ from schemathesis.config import SchemathesisConfig
 from relationships.models import Membership, PartyRole, Relationship
 from tests.factories import make_token
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under pytest-xdist the operations would not become tests of their own, and the fuzz
+    # would pass without having run: refuse instead.
+    pytest.fail(
+        "The API fuzz runs in one process: `make test` (no ARGS) runs it after the rest, "
+        "`make fuzz` runs the full profile, or pass TEST_PROCESSES='-n 0' with ARGS.",
+        pytrace=False,
+    )
+
 EXAMPLES = int(os.environ.get("CBRMS_FUZZ_EXAMPLES", "8"))
 FUZZ_AS = ("admin@northwind.example", "northwind")
 

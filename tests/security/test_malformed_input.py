@@ -204,6 +204,15 @@ def test_an_unknown_query_parameter_is_refused_not_ignored(admin, base, world):
     assert admin.get(f"{base}/relationships/", {"stage": "1", "page_size": "5"}).status_code == 200
 
 
+def test_a_parameter_of_one_value_given_twice_is_refused(admin, base, world):
+    lists = f"{base}/relationships/"
+    body = assert_json_error(admin.get(f"{lists}?stage=1&stage=2"), 400, "validation_error")
+    assert body["fields"] == {"stage": ["Takes one value."]}
+    assert_json_error(admin.get(f"{lists}?page_size=5&page_size=9"), 400, "validation_error")
+    risks = f"{base}/relationships/{world.relationship.pk}/risks/"
+    assert admin.get(f"{risks}?status=open&status=closed").status_code == 200  # several values
+
+
 @pytest.mark.parametrize("value", ["maybe", "null", "-3", "yes please"])
 def test_a_boolean_filter_refuses_what_is_not_true_or_false(admin, base, value):
     body = assert_json_error(
