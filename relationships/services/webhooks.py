@@ -441,6 +441,8 @@ def message_deliver(*, message_id: str, manual: bool = False) -> str:
 
 @transaction.atomic
 def _record(message, endpoint, outcome: Outcome, *, started_at, duration_ms, manual) -> str:
+    if not WebhookMessage.objects.select_for_update().filter(pk=message.pk).exists():
+        return "gone"  # its endpoint was removed while the request was out
     WebhookAttempt.objects.create(
         organization_id=message.organization_id,
         message=message,

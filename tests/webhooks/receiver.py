@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +24,7 @@ class Answer:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     trickle: float = 0  # seconds between body bytes (a slow drip)
+    before: Callable[[], None] | None = None  # run in the server's thread before answering
 
 
 class Receiver:
@@ -42,6 +44,8 @@ class Receiver:
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
                 answer = receiver.answers.popleft() if receiver.answers else receiver.default
+                if answer.before:
+                    answer.before()
                 if answer.delay:
                     time.sleep(answer.delay)
                 try:

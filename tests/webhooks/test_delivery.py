@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -277,3 +277,17 @@ def test_the_sweep_queues_what_is_due_and_nobody_sends(world, endpoint):
     assert messages_send_due(now=later) == 1
     assert messages_send_due(now=later) == 0  # queued again only once per lease
     assert row(message).state == MessageState.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_removed_while_its_message_is_out(world, acting, endpoint, receiver):
+    def remove_the_endpoint():  # someone deletes it while the request is out
+        try:
+            WebhookEndpoint.objects.unscoped().filter(pk=endpoint.pk).delete()
+        finally:
+            connection.close()  # this thread's own connection
+
+    receiver.answers.append(Answer(status=204, before=remove_the_endpoint))
+    message = emit(world)
+    assert deliver(world, acting, message) == "gone"
+    assert not WebhookMessage.objects.unscoped().exists()
