@@ -19,7 +19,8 @@ class GovernanceConfig(AppConfig):
         )
         from governance.api import export_jobs  # noqa: F401 - the export job kind
 
-        # The maturity models are data the code relies on, like the framework catalogs.
+        # The maturity models and the management-system catalog are data the code relies on,
+        # like the framework catalogs.
         post_migrate.connect(
             _load_maturity_models, sender=self, dispatch_uid="governance_load_maturity_models"
         )
@@ -33,9 +34,12 @@ def _load_maturity_models(sender: AppConfig, *, using: str = DEFAULT_DB_ALIAS, p
     if plan and any(backwards and m.app_label == sender.label for m, backwards in plan):
         return
     # Imported here: apps.py is loaded before the app registry is ready, models may not be.
+    from governance.management_catalog import system_catalogs_load
     from governance.maturity_catalogs import maturity_models_load
-    from governance.models import MaturityModel, MaturityPrinciple
+    from governance.models import MaturityModel, MaturityPrinciple, SystemCatalog, SystemItem
 
     tables = set(connections[using].introspection.table_names())
     if {MaturityModel._meta.db_table, MaturityPrinciple._meta.db_table} <= tables:
         maturity_models_load()
+    if {SystemCatalog._meta.db_table, SystemItem._meta.db_table} <= tables:
+        system_catalogs_load()

@@ -9,6 +9,7 @@ from governance.models.issues import (
     IssueStepKind,
 )
 from governance.models.knowledge import KnowledgeAsset, KnowledgeStatus, Sharing
+from governance.models.management import SystemCatalog, SystemItem, SystemSection
 from governance.models.maturity import (
     MaturityAnswer,
     MaturityModel,
@@ -71,6 +72,9 @@ __all__ = [
     "SurveyAnswer",
     "SurveyParticipation",
     "SurveyRound",
+    "SystemCatalog",
+    "SystemItem",
+    "SystemSection",
     "TrustIndicator",
     "WorkspaceRecord",
 ]
