@@ -61,7 +61,8 @@ def document_url(request: HttpRequest, document: Document, anchor: str = "") -> 
 @require_GET
 @capability_required(Capability.DOCUMENTS_VIEW)
 def document_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """Every document the organization may see: its corporate RMP, then by relationship."""
+    """Every document the organization may see: its own (the corporate RMP, the management
+    system's), then by relationship."""
     documents = Document.objects.select_related("relationship", "organization").order_by(
         "relationship__name", "relationship_id", "kind", "id"
     )
@@ -74,7 +75,8 @@ def document_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_POST
 @capability_required(Capability.DOCUMENTS_START)
 def document_start(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """Start a document: the corporate RMP, or one of a relationship's (``relationship``)."""
+    """Start a document: one of the organization's own, or one of a relationship's
+    (``relationship``)."""
     relationship = None
     raw = request.POST.get("relationship", "")
     if raw:

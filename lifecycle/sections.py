@@ -19,6 +19,11 @@ class DocumentKind(models.TextChoices):
     CORPORATE_RMP = "corporate_rmp", "Corporate relationship management plan"
     EXIT_STRATEGY = "exit_strategy", "Exit strategy"
     EXIT_EVALUATION = "exit_evaluation", "Exit evaluation"
+    MS_CONTEXT = "ms_context", "Context of the organization"
+    MS_STAKEHOLDERS = "ms_stakeholders", "Interested parties and their expectations"
+    MS_SCOPE = "ms_scope", "Scope of the management system"
+    MS_POLICY = "ms_policy", "Collaboration policy"
+    MS_GOVERNANCE = "ms_governance", "Governance of collaboration"
 
 
 #: The kinds of structured field (see ``FieldSpec``).
@@ -419,10 +424,158 @@ EXIT_EVALUATION = DocumentSpec(
     answers=frozenset({"iso44001:8.9.4", "iso44003:8.9.evaluate", "iso44007:evaluation"}),
 )
 
+# --- the management system's documents (ISO 44001 clauses 4 and 5) ---------------------------
+
+MS_CONTEXT = DocumentSpec(
+    DocumentKind.MS_CONTEXT,
+    (
+        SectionSpec(
+            "issues",
+            "Internal and external issues",
+            "What inside and around the organization shapes how it collaborates: markets, "
+            "regulation, culture, capabilities, its appetite for shared risk.",
+            fields=(
+                _table(
+                    "issues",
+                    "Issues",
+                    ("issue", "Issue"),
+                    ("origin", "Internal or external"),
+                    ("effect", "Effect on collaboration"),
+                    ("response", "What we do about it"),
+                ),
+            ),
+        ),
+        SectionSpec(
+            "review",
+            "Keeping it current",
+            "Who reviews the context, how often, and where changes are fed (policy, portfolio).",
+        ),
+    ),
+)
+MS_STAKEHOLDERS = DocumentSpec(
+    DocumentKind.MS_STAKEHOLDERS,
+    (
+        SectionSpec(
+            "parties",
+            "Interested parties",
+            "Who has a stake in the organization's collaborations, and what each expects.",
+            fields=(
+                _table(
+                    "parties",
+                    "Interested parties",
+                    ("party", "Party"),
+                    ("expectation", "What they expect"),
+                    ("addressed_by", "Addressed by (objective, control, process)"),
+                ),
+            ),
+        ),
+        SectionSpec(
+            "monitoring",
+            "Following their expectations",
+            "How the organization learns when expectations change, and who acts on it.",
+        ),
+    ),
+)
+MS_SCOPE = DocumentSpec(
+    DocumentKind.MS_SCOPE,
+    (
+        SectionSpec(
+            "covers",
+            "What the system covers",
+            "The business units, sites, relationship types and activities in scope, precisely "
+            "enough to tell whether a given relationship is in it.",
+        ),
+        SectionSpec(
+            "exclusions",
+            "What is left out, and why",
+            "Anything outside the scope, with the reason it does not weaken the system.",
+        ),
+    ),
+)
+MS_POLICY = DocumentSpec(
+    DocumentKind.MS_POLICY,
+    (
+        SectionSpec(
+            "intent",
+            "Why we collaborate",
+            "The purpose collaboration serves for the organization and the value it seeks.",
+        ),
+        SectionSpec(
+            "behaviours",
+            "How we behave with partners",
+            "The behaviours expected of everyone who works on a relationship.",
+        ),
+        SectionSpec(
+            "commitments",
+            "Our commitments",
+            "Meeting the requirements that apply, and improving the system continually.",
+        ),
+        SectionSpec(
+            "communication",
+            "Making it known",
+            "How the policy reaches staff and partners, and when it is reviewed.",
+        ),
+    ),
+)
+MS_GOVERNANCE = DocumentSpec(
+    DocumentKind.MS_GOVERNANCE,
+    (
+        SectionSpec(
+            "structure",
+            "Bodies that steer collaboration",
+            "The boards, committees and meetings that steer collaboration across the "
+            "organization, who sits in them and what they decide.",
+            fields=(
+                _table(
+                    "bodies",
+                    "Bodies",
+                    ("body", "Body"),
+                    ("members", "Members"),
+                    ("meets", "Meets"),
+                    ("decides", "Decides"),
+                ),
+            ),
+        ),
+        SectionSpec(
+            "roles",
+            "Roles and authorities",
+            "The system's SER and the other roles, with what each may decide.",
+            fields=(_ROLES, _DECISION_RIGHTS),
+        ),
+        SectionSpec(
+            "escalation",
+            "Escalation",
+            "How a disagreement or a risk in a relationship reaches top management.",
+        ),
+    ),
+)
+
 DOCUMENTS: dict[str, DocumentSpec] = {
     spec.kind: spec
-    for spec in (JOINT_RMP, INTERNAL_RMP, CORPORATE_RMP, EXIT_STRATEGY, EXIT_EVALUATION)
+    for spec in (
+        JOINT_RMP,
+        INTERNAL_RMP,
+        CORPORATE_RMP,
+        EXIT_STRATEGY,
+        EXIT_EVALUATION,
+        MS_CONTEXT,
+        MS_STAKEHOLDERS,
+        MS_SCOPE,
+        MS_POLICY,
+        MS_GOVERNANCE,
+    )
 }
+
+#: The organization's own documents, about no relationship, issued by the SER of its management
+#: system; in the order they are offered.
+ORGANIZATION_KINDS = (
+    DocumentKind.CORPORATE_RMP,
+    DocumentKind.MS_CONTEXT,
+    DocumentKind.MS_STAKEHOLDERS,
+    DocumentKind.MS_SCOPE,
+    DocumentKind.MS_POLICY,
+    DocumentKind.MS_GOVERNANCE,
+)
 
 #: Kinds that are joint from the start: started by the lead, read by every active party.
 JOINT_KINDS = frozenset({DocumentKind.JOINT_RMP, DocumentKind.EXIT_EVALUATION})

@@ -79,7 +79,7 @@ class SectionSummarySerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     relationship = serializers.PrimaryKeyRelatedField(
-        read_only=True, allow_null=True, help_text="Null for the corporate RMP."
+        read_only=True, allow_null=True, help_text="Null for the organization's own documents."
     )
     organization = DisclosedOrganizationField(
         help_text="The owner: the lead for a joint document (a slug)."
@@ -107,7 +107,7 @@ class DocumentCreateSerializer(InputSerializer):
         model=Relationship,
         required=False,
         allow_null=True,
-        help_text="The relationship; left out for the corporate RMP.",
+        help_text="The relationship; left out for the organization's own documents.",
     )
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -344,15 +344,18 @@ class DocumentFilterSet(filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List documents",
-        description="The corporate RMP, and the documents of the relationships you may see: "
-        "your own internal ones and the joint ones.",
+        description="Your organization's own documents (the corporate RMP and the management "
+        "system's), and the documents of the relationships you may see: your own internal ones "
+        "and the joint ones.",
     ),
     retrieve=extend_schema(summary="Get a document, with a summary of its sections"),
     create=extend_schema(
         summary="Start a document",
         description=(
-            "Its sections are made empty. `corporate_rmp`: the organization's own (no "
-            "relationship). `internal_rmp` (from stage 1) and `exit_strategy` (from stage 2): "
+            "Its sections are made empty. `corporate_rmp`, and the management system's "
+            "`ms_context`, `ms_stakeholders`, `ms_scope`, `ms_policy` and `ms_governance`: the "
+            "organization's own (no relationship), issued by the SER of its management system. "
+            "`internal_rmp` (from stage 1) and `exit_strategy` (from stage 2): "
             "your organization's, internal. `joint_rmp` (from stage 4) and `exit_evaluation` (in "
             "stage 8): started by the lead, joint. One of each per organization and relationship "
             "(409 `document_exists`)."

@@ -17,7 +17,7 @@ from cbrms.audit.triggers import audit_trigger
 from cbrms.tenancy.managers import ScopedManager
 from lifecycle.models.choices import VersionStatus
 from lifecycle.models.ledger import DecisionRecord
-from lifecycle.sections import DocumentKind
+from lifecycle.sections import ORGANIZATION_KINDS, DocumentKind
 from relationships.models import Membership, Organization, Relationship, Visibility
 
 
@@ -61,16 +61,13 @@ class Document(models.Model):
                 name="document_once_per_organization",
             ),
             models.CheckConstraint(
-                condition=Q(kind=DocumentKind.CORPORATE_RMP, relationship__isnull=True)
-                | (~Q(kind=DocumentKind.CORPORATE_RMP) & Q(relationship__isnull=False)),
+                condition=Q(kind__in=ORGANIZATION_KINDS, relationship__isnull=True)
+                | (~Q(kind__in=ORGANIZATION_KINDS) & Q(relationship__isnull=False)),
                 name="document_corporate_has_no_relationship",
             ),
             models.CheckConstraint(
                 condition=~Q(
-                    kind__in=[
-                        DocumentKind.INTERNAL_RMP,
-                        DocumentKind.CORPORATE_RMP,
-                    ],
+                    kind__in=[DocumentKind.INTERNAL_RMP, *ORGANIZATION_KINDS],
                     visibility=Visibility.JOINT,
                 ),
                 name="document_internal_kinds_stay_internal",

@@ -10,7 +10,14 @@ from django.http import HttpRequest
 
 from cbrms.errors import ApplicationError
 from lifecycle.models import Document, DocumentVersion, RecordKind, Section, VersionStatus
-from lifecycle.sections import DOCUMENTS, JOINT_KINDS, DocumentKind, FieldSpec, SectionSpec
+from lifecycle.sections import (
+    DOCUMENTS,
+    JOINT_KINDS,
+    ORGANIZATION_KINDS,
+    DocumentKind,
+    FieldSpec,
+    SectionSpec,
+)
 from lifecycle.selectors.documents import (
     document_parties,
     editors_by_section,
@@ -41,7 +48,7 @@ def startable_kinds(request: HttpRequest, relationship: Relationship | None) -> 
     """The kinds the member may start now, as the service would decide (besides "exists")."""
     if not can(request, Capability.DOCUMENTS_START):
         return []
-    kinds = RELATIONSHIP_KINDS if relationship is not None else (DocumentKind.CORPORATE_RMP,)
+    kinds = RELATIONSHIP_KINDS if relationship is not None else ORGANIZATION_KINDS
     existing = set(
         Document.objects.filter(relationship=relationship)
         .filter(Q(organization=request.organization) | Q(kind__in=JOINT_KINDS))

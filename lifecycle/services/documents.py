@@ -18,6 +18,7 @@ from lifecycle.sections import (
     MAX_BODY,
     MAX_CELL,
     MAX_ROWS,
+    ORGANIZATION_KINDS,
     DocumentKind,
     FieldSpec,
     SectionSpec,
@@ -52,11 +53,11 @@ def document_start_check(
     """Whether ``organization`` may start a document of ``kind`` (of ``relationship``) now:
     its owner and visibility, or the refusal. Pages ask it before offering the button."""
     kind = DocumentKind(kind)
-    if kind == DocumentKind.CORPORATE_RMP:
+    if kind in ORGANIZATION_KINDS:
         if relationship is not None:
             raise ValidationFailed(
-                "The corporate RMP belongs to the organization, not to a relationship.",
-                fields={"relationship": ["Leave it out for a corporate RMP."]},
+                f"The {kind.label.lower()} belongs to the organization, not to a relationship.",
+                fields={"relationship": ["Leave it out for the organization's own documents."]},
             )
         return organization, Visibility.INTERNAL
     if relationship is None:
@@ -93,10 +94,11 @@ def document_create(
 ) -> Document:
     """Start a document of ``kind`` with its sections, empty.
 
-    The corporate RMP is the organization's own, one per organization. A relationship's
-    documents start in their stage (``STARTS_IN``): the internal RMP and the exit strategy are
-    the starting organization's, internal; the joint RMP is started by the lead, is the lead's
-    and is joint. One of each per organization and relationship.
+    The organization's own documents (the corporate RMP, and its management system's context,
+    interested parties, scope, policy and governance) are one of each per organization. A
+    relationship's documents start in their stage (``STARTS_IN``): the internal RMP and the exit
+    strategy are the starting organization's, internal; the joint RMP is started by the lead, is
+    the lead's and is joint. One of each per organization and relationship.
     """
     kind = DocumentKind(kind)
     owner, visibility = document_start_check(
