@@ -233,4 +233,72 @@ DOCUMENTS = (
         # Issued by Northwind's management-system SER, in its own chain of the ledger.
         issue=True,
     ),
+    # Northwind is on its way to certification: its context and policy are issued.
+    DemoDocument(
+        DocumentKind.MS_CONTEXT,
+        "northwind",
+        None,
+        {
+            "issues": DemoSection(
+                "northwind",
+                "The issues the executive team reviewed in its spring planning.",
+                {
+                    "issues": [
+                        {
+                            "issue": "Retail customers expect next-day delivery everywhere",
+                            "origin": "External",
+                            "effect": "We need logistics partners we can plan with",
+                            "response": "Joint planning with two logistics partners",
+                        },
+                        {
+                            "issue": "Packaging rules tighten in 2027",
+                            "origin": "External",
+                            "effect": "Suppliers must change materials with us",
+                            "response": "The sustainable sourcing ecosystem",
+                        },
+                        {
+                            "issue": "Few people have run a joint relationship before",
+                            "origin": "Internal",
+                            "effect": "Relationships depend on a handful of managers",
+                            "response": "Competence assessments and coaching",
+                        },
+                    ]
+                },
+            ),
+            "review": DemoSection(
+                "northwind",
+                "The executive team reviews the context every spring, and when a relationship "
+                "ends; changes go to the policy and the portfolio.",
+            ),
+        },
+        issue=True,
+    ),
+    DemoDocument(
+        DocumentKind.MS_POLICY,
+        "northwind",
+        None,
+        {
+            "intent": DemoSection(
+                "northwind",
+                "We collaborate where a partner and we together serve customers better, more "
+                "sustainably or at lower risk than either of us alone.",
+            ),
+            "behaviours": DemoSection(
+                "northwind",
+                "We share what the partner needs to plan, raise problems early, keep our "
+                "promises and settle disagreements on the agreed ladder.",
+            ),
+            "commitments": DemoSection(
+                "northwind",
+                "We meet the requirements that apply to our collaborations and improve the "
+                "way we run them every year.",
+            ),
+            "communication": DemoSection(
+                "northwind",
+                "Every relationship manager receives the policy on appointment; partners "
+                "receive it with the joint plan.",
+            ),
+        },
+        issue=True,
+    ),
 )

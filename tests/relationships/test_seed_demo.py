@@ -271,6 +271,15 @@ class TestSeedDemo:
         assert "trust" in autumn.report["widest_gaps"]
         assert "risk_management" in autumn.report["weakest"]
 
+    def test_northwind_issued_its_context_and_policy(self, seeded):
+        issued = set(
+            DocumentVersion.objects.unscoped()
+            .filter(organization__slug="northwind", relationship=None, status="issued")
+            .values_list("document__kind", flat=True)
+        )
+        assert {"ms_context", "ms_policy", "corporate_rmp"} <= issued
+        assert not {"ms_scope", "ms_stakeholders", "ms_governance"} & issued  # half-way there
+
     def test_northwind_has_a_demo_webhook_endpoint_that_heard_nothing(self, seeded):
         (endpoint,) = WebhookEndpoint.objects.unscoped().filter(organization__slug="northwind")
         assert not endpoint.is_enabled  # it points nowhere until an admin gives it a URL
