@@ -38,6 +38,7 @@ from demo.lifecycle import (
     stages_pass,
 )
 from demo.maturity import PARTNERSHIP_REVIEWS, ensure_maturity_reviews
+from demo.portfolio import PLACEMENTS, ensure_portfolio
 from demo.registers import (
     PARTNERSHIP_ISSUES,
     PARTNERSHIP_KNOWLEDGE,
@@ -62,6 +63,7 @@ from governance.models import (
     MaturityReview,
     Meeting,
     Objective,
+    PortfolioPlacement,
     Risk,
     SurveyRound,
 )
@@ -319,6 +321,7 @@ _SINGULAR = {
     "survey rounds": "survey round",
     "maturity reviews": "maturity review",
     "webhook endpoints": "webhook endpoint",
+    "portfolio placements": "portfolio placement",
 }
 KINDS = tuple(_SINGULAR)
 
@@ -353,6 +356,7 @@ def _expected() -> Counter:
             "survey rounds": len(PARTNERSHIP_SURVEYS) * _WORKSPACES,
             "maturity reviews": len(PARTNERSHIP_REVIEWS) * _WORKSPACES,
             "webhook endpoints": 1,
+            "portfolio placements": len(PLACEMENTS),
         }
     )
 
@@ -439,7 +443,8 @@ class _State:
                 )
                 for demo in RELATIONSHIPS
             )
-            and self.organizations[WEBHOOK_OWNER].has_webhook
+            and getattr(self.organizations[WEBHOOK_OWNER], "has_webhook", False)
+            and getattr(self.organizations[WEBHOOK_OWNER], "has_portfolio", False)
         )
 
 
@@ -483,6 +488,11 @@ def _load_state() -> _State:
                 document_keys=_document_keys(),
                 has_webhook=Exists(
                     WebhookEndpoint.objects.unscoped().filter(  # unscoped(system): demo data
+                        organization=OuterRef("pk")
+                    )
+                ),
+                has_portfolio=Exists(
+                    PortfolioPlacement.objects.unscoped().filter(  # unscoped(system): demo data
                         organization=OuterRef("pk")
                     )
                 ),
@@ -545,8 +555,11 @@ def _seed() -> DemoSeedResult:
         _ensure_relationship(relationship, state, result)
     for document in DEMO_DOCUMENTS:
         _ensure_document(document, state, result)
-    # Last: a demo endpoint existing earlier would hear (and queue) the seeding's events.
     organization = state.organizations[WEBHOOK_OWNER]
+    result.created["portfolio placements"] += ensure_portfolio(
+        organization, _member(WEBHOOK_OWNER, "executive")
+    )
+    # Last: a demo endpoint existing earlier would hear (and queue) the seeding's events.
     result.created["webhook endpoints"] += ensure_demo_webhook(
         organization, _member(WEBHOOK_OWNER, "admin")
     )

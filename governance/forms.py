@@ -17,6 +17,7 @@ from governance.models import (
     MeetingStatus,
     ObjectiveStatus,
     Principle,
+    Profile,
     RiskStatus,
     Sharing,
     TrustIndicator,
@@ -559,3 +560,53 @@ class MaturityAnswerForm(ServiceForm):
             }
             for p in self.principles
         ]
+
+
+_SCORES = [(n, str(n)) for n in range(1, 6)]
+
+
+class PlacementForm(ServiceForm):
+    """Place a relationship on the portfolio matrix (``placement_set``)."""
+
+    relationship = forms.TypedChoiceField(label="Relationship", coerce=int)
+    value = forms.TypedChoiceField(label="Value", choices=_SCORES, coerce=int, initial=3)
+    risk = forms.TypedChoiceField(label="Risk", choices=_SCORES, coerce=int, initial=3)
+    profile = forms.ChoiceField(
+        label="Profile",
+        required=False,
+        choices=[("", "As the criteria suggest"), *Profile.choices],
+    )
+    rationale = forms.CharField(
+        label="Why",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when you decide another profile than the criteria suggest.",
+    )
+
+    def __init__(self, *args, relationships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relationship"].choices = [(r.pk, r.name) for r in relationships]
+
+
+class CriteriaForm(ServiceForm):
+    """What value and risk mean to the organization, and where the profiles start."""
+
+    full_from = forms.TypedChoiceField(
+        label="Full lifecycle from", choices=_SCORES[1:], coerce=int, initial=4
+    )
+    programme_from = forms.TypedChoiceField(
+        label="Light profile from", choices=_SCORES[:4], coerce=int, initial=2
+    )
+    value_meaning = forms.CharField(
+        label="What value means",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    risk_meaning = forms.CharField(
+        label="What risk means",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -2,7 +2,14 @@
 
 from django.urls import include, path
 
-from governance import maturity_views, meeting_views, objective_views, survey_views, views
+from governance import (
+    maturity_views,
+    meeting_views,
+    objective_views,
+    survey_views,
+    system_views,
+    views,
+)
 
 relationship_patterns = [
     # objectives and KPIs
@@ -109,6 +116,14 @@ relationship_patterns = [
     path("exports/", views.export_request_view, name="export-request"),
 ]
 
+#: The organization's management system (its own, about no relationship in particular).
+system_patterns = [
+    path("portfolio/", system_views.portfolio, name="portfolio"),
+    path("portfolio/place/", system_views.portfolio_place, name="portfolio-place"),
+    path("portfolio/criteria/", system_views.portfolio_criteria, name="portfolio-criteria"),
+]
+
 urlpatterns = [
     path("o/<slug:org_slug>/relationships/<int:pk>/", include(relationship_patterns)),
+    path("o/<slug:org_slug>/", include(system_patterns)),
 ]

@@ -21,6 +21,8 @@ from governance.models import (
     Measurement,
     Meeting,
     Objective,
+    PortfolioCriteria,
+    PortfolioPlacement,
     Risk,
     SurveyAnswer,
     SurveyParticipation,
@@ -69,3 +71,9 @@ def _no_raw_answers(queryset: QuerySet, organization: Organization) -> QuerySet:
     """Nobody reads answers one by one, not even their own party: a party's results are the
     aggregate ``governance.selectors.survey_results`` computes once enough people answered."""
     return queryset.none()
+
+
+@scope_rule(PortfolioCriteria, PortfolioPlacement)
+def _own_management_system(queryset: QuerySet, organization: Organization) -> QuerySet:
+    """The management system is the organization's alone: no partner sees any of it."""
+    return queryset.filter(organization=organization)

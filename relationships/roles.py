@@ -46,6 +46,8 @@ class Capability(StrEnum):
     JOBS_VIEW = "jobs.view"
     JOBS_MANAGE = "jobs.manage"
     WEBHOOKS_MANAGE = "webhooks.manage"
+    SYSTEM_VIEW = "system.view"
+    SYSTEM_MANAGE = "system.manage"
 
 
 _EVERYONE = frozenset(Role)
@@ -105,6 +107,10 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.JOBS_MANAGE: frozenset({Role.ADMIN}),
     # An endpoint receives the organization's events wherever its URL points: admins only.
     Capability.WEBHOOKS_MANAGE: frozenset({Role.ADMIN}),
+    # The organization's management system (ISO 44001 clauses 4-10): its own people read it;
+    # top management and the administrators decide in it (the portfolio's profiles).
+    Capability.SYSTEM_VIEW: _EVERYONE,
+    Capability.SYSTEM_MANAGE: frozenset({Role.ADMIN, Role.EXECUTIVE}),
 }
 
 

@@ -9,6 +9,7 @@ from governance.api.knowledge import KnowledgeAssetViewSet
 from governance.api.maturity import MaturityReviewViewSet
 from governance.api.meetings import ActionViewSet, DecisionViewSet, MeetingViewSet
 from governance.api.objectives import KpiViewSet, MeasurementViewSet, ObjectiveViewSet
+from governance.api.portfolio import PortfolioCriteriaViewSet, PortfolioViewSet
 from governance.api.risks import RiskViewSet
 from governance.api.surveys import ActivityViewSet, SurveyViewSet
 
@@ -29,8 +30,16 @@ router.register("maturity-reviews", MaturityReviewViewSet, basename="maturity-re
 
 exports = ExportViewSet.as_view({"post": "create"})
 
+#: The organization's management system (its own, about no relationship in particular).
+system_router = SimpleRouter()
+system_router.register("portfolio", PortfolioViewSet, basename="portfolio-placement")
+system_router.register(
+    "portfolio-criteria", PortfolioCriteriaViewSet, basename="portfolio-criteria"
+)
+
 urlpatterns = [
     path("orgs/<slug:org_slug>/relationships/<int:relationship>/", include(router.urls)),
+    path("orgs/<slug:org_slug>/", include(system_router.urls)),
     path(
         "orgs/<slug:org_slug>/relationships/<int:relationship>/exports/",
         exports,

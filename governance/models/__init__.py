@@ -9,7 +9,14 @@ from governance.models.issues import (
     IssueStepKind,
 )
 from governance.models.knowledge import KnowledgeAsset, KnowledgeStatus, Sharing
-from governance.models.management import SystemCatalog, SystemItem, SystemSection
+from governance.models.management import (
+    PortfolioCriteria,
+    PortfolioPlacement,
+    Profile,
+    SystemCatalog,
+    SystemItem,
+    SystemSection,
+)
 from governance.models.maturity import (
     MaturityAnswer,
     MaturityModel,
@@ -63,7 +70,10 @@ __all__ = [
     "MeetingStatus",
     "Objective",
     "ObjectiveStatus",
+    "PortfolioCriteria",
+    "PortfolioPlacement",
     "Principle",
+    "Profile",
     "ReminderDigest",
     "ReviewStatus",
     "Risk",

@@ -7,6 +7,11 @@ one item per requirement an auditor checks, loaded from ``governance/catalogs/``
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
+
+from cbrms.audit.triggers import audit_trigger
+from cbrms.tenancy.managers import ScopedManager
+from relationships.models import Membership, Organization, Relationship
 
 
 class SystemSection(models.TextChoices):
@@ -59,3 +64,79 @@ class SystemItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clause} {self.title}"
+
+
+class Profile(models.TextChoices):
+    """How the organization runs a relationship, decided from its place in the portfolio."""
+
+    FULL = "full", "Full lifecycle"
+    SME = "sme", "Light (SME) profile"
+    NONE = "none", "No collaborative programme"
+
+
+class PortfolioCriteria(models.Model):
+    """What the organization means by a relationship's value and risk (1-5 each), and where the
+    profiles start: the full lifecycle from ``full_from`` on either axis, a collaborative
+    programme at all from ``programme_from``."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    value_meaning = models.TextField(blank=True, help_text="What 1 and 5 mean for value.")
+    risk_meaning = models.TextField(blank=True, help_text="What 1 and 5 mean for risk.")
+    full_from = models.PositiveSmallIntegerField(default=4)
+    programme_from = models.PositiveSmallIntegerField(default=2)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(programme_from__gte=1, full_from__lte=5)
+                & Q(programme_from__lt=models.F("full_from")),
+                name="portfolio_thresholds_in_order",
+            ),
+        ]
+        triggers = [audit_trigger(organization_column="organization_id")]
+
+    def __str__(self) -> str:
+        return f"Portfolio criteria of {self.organization_id}"
+
+
+class PortfolioPlacement(models.Model):
+    """One relationship on the organization's value x risk matrix, with the profile decided
+    for it, why, by whom and when. The organization's own: partners never see it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    relationship = models.ForeignKey(Relationship, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveSmallIntegerField()
+    risk = models.PositiveSmallIntegerField()
+    profile = models.CharField(max_length=10, choices=Profile.choices)
+    rationale = models.TextField(blank=True, max_length=5000)
+    decided_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-value", "-risk", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "relationship"], name="portfolio_placed_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=1, value__lte=5, risk__gte=1, risk__lte=5),
+                name="portfolio_scores_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(profile__in=Profile.values), name="portfolio_profile_known"
+            ),
+        ]
+        triggers = [audit_trigger(organization_column="organization_id")]
+
+    def __str__(self) -> str:
+        return f"{self.relationship_id}: value {self.value}, risk {self.risk}"

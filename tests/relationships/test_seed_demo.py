@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from django.test import RequestFactory
 
 from cbrms.tenancy.context import acting_as
-from governance.models import Issue, KnowledgeAsset, MaturityReview, Risk
+from demo.portfolio import PLACEMENTS
+from governance.models import Issue, KnowledgeAsset, MaturityReview, PortfolioPlacement, Risk
 from lifecycle.models import (
     DecisionRecord,
     Document,
@@ -279,6 +280,19 @@ class TestSeedDemo:
         )
         assert {"ms_context", "ms_policy", "corporate_rmp"} <= issued
         assert not {"ms_scope", "ms_stakeholders", "ms_governance"} & issued  # half-way there
+
+    def test_northwind_placed_its_relationships_on_its_portfolio(self, seeded):
+        placements = {
+            p.relationship.name: p
+            for p in PortfolioPlacement.objects.unscoped()
+            .filter(organization__slug="northwind")
+            .select_related("relationship")
+        }
+        assert set(placements) == set(PLACEMENTS)
+        ecosystem = placements["Northwind sustainable sourcing ecosystem"]
+        assert ecosystem.profile == "sme"  # decided against the criteria (value and risk 4)
+        assert ecosystem.rationale
+        assert ecosystem.decided_by.user.email == "executive@northwind.example"
 
     def test_northwind_has_a_demo_webhook_endpoint_that_heard_nothing(self, seeded):
         (endpoint,) = WebhookEndpoint.objects.unscoped().filter(organization__slug="northwind")

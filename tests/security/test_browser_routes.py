@@ -135,6 +135,9 @@ ROUTES: dict[str, tuple[Capability | None, tuple[str, ...]]] = {
     "webhook-disable": (Capability.WEBHOOKS_MANAGE, WRITE),
     "webhook-delete": (Capability.WEBHOOKS_MANAGE, WRITE),
     "webhook-replay": (Capability.WEBHOOKS_MANAGE, WRITE),
+    "portfolio": (Capability.SYSTEM_VIEW, READ),
+    "portfolio-place": (Capability.SYSTEM_MANAGE, WRITE),
+    "portfolio-criteria": (Capability.SYSTEM_MANAGE, WRITE),
 }
 
 
