@@ -34,12 +34,20 @@ def _load_maturity_models(sender: AppConfig, *, using: str = DEFAULT_DB_ALIAS, p
     if plan and any(backwards and m.app_label == sender.label for m, backwards in plan):
         return
     # Imported here: apps.py is loaded before the app registry is ready, models may not be.
-    from governance.management_catalog import system_catalogs_load
+    from governance.management_catalog import competence_catalogs_load, system_catalogs_load
     from governance.maturity_catalogs import maturity_models_load
-    from governance.models import MaturityModel, MaturityPrinciple, SystemCatalog, SystemItem
+    from governance.models import (
+        CompetenceTheme,
+        MaturityModel,
+        MaturityPrinciple,
+        SystemCatalog,
+        SystemItem,
+    )
 
     tables = set(connections[using].introspection.table_names())
     if {MaturityModel._meta.db_table, MaturityPrinciple._meta.db_table} <= tables:
         maturity_models_load()
     if {SystemCatalog._meta.db_table, SystemItem._meta.db_table} <= tables:
         system_catalogs_load()
+    if CompetenceTheme._meta.db_table in tables:
+        competence_catalogs_load()

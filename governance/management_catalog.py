@@ -11,7 +11,7 @@ import yaml
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from governance.models import SystemCatalog, SystemItem, SystemSection
+from governance.models import CompetenceTheme, SystemCatalog, SystemItem, SystemSection
 from lifecycle.services.catalog_files import SAFE_LOADER
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalogs"
@@ -151,3 +151,49 @@ def current_catalog(key: str = CATALOG_KEY) -> SystemCatalog:
     if catalog is None:
         raise ImproperlyConfigured(f"No {key} catalog is loaded: run migrate.")
     return catalog
+
+
+COMPETENCE_KEY = "competence-themes"
+
+
+def _read_competences(path: Path) -> dict:
+    data = yaml.load(path.read_bytes(), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+    where = path.name
+    for name in ("key", "version", "title", "themes"):
+        if not data.get(name):
+            raise ImproperlyConfigured(f"{where}: '{name}' is missing.")
+    keys = [theme.get("key") for theme in data["themes"]]
+    if not all(keys) or len(set(keys)) != len(keys):
+        raise ImproperlyConfigured(f"{where}: every theme needs a key of its own.")
+    for theme in data["themes"]:
+        missing = [name for name in ("title", "description", "good") if not theme.get(name)]
+        if missing:
+            raise ImproperlyConfigured(f"{where}: {theme['key']} lacks {', '.join(missing)}.")
+    return data
+
+
+def competence_catalogs_load(directory: Path = CATALOG_DIR) -> list[SystemCatalog]:
+    """Every competence catalog file's version, loaded unless already there."""
+    added = []
+    for path in sorted(directory.glob("competence-*.yaml")):
+        data = _read_competences(path)
+        version = str(data["version"])
+        if SystemCatalog.objects.filter(key=data["key"], version=version).exists():
+            continue
+        with transaction.atomic():
+            catalog = SystemCatalog.objects.create(
+                key=data["key"], version=version, title=data["title"]
+            )
+            CompetenceTheme.objects.bulk_create(
+                CompetenceTheme(
+                    catalog=catalog,
+                    key=theme["key"],
+                    position=position,
+                    title=theme["title"],
+                    description=theme["description"],
+                    good=theme["good"],
+                )
+                for position, theme in enumerate(data["themes"], start=1)
+            )
+        added.append(catalog)
+    return added

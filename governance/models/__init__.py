@@ -10,6 +10,7 @@ from governance.models.issues import (
 )
 from governance.models.knowledge import KnowledgeAsset, KnowledgeStatus, Sharing
 from governance.models.management import (
+    CompetenceTheme,
     PortfolioCriteria,
     PortfolioPlacement,
     Profile,
@@ -49,6 +50,7 @@ __all__ = [
     "Action",
     "ActionStatus",
     "Cadence",
+    "CompetenceTheme",
     "Decision",
     "Direction",
     "EscalationAudience",

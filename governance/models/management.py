@@ -140,3 +140,26 @@ class PortfolioPlacement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relationship_id}: value {self.value}, risk {self.risk}"
+
+
+class CompetenceTheme(models.Model):
+    """One collaborative competence people are assessed on (communication, negotiation...), of a
+    version of the competence catalog (a ``SystemCatalog`` keyed ``competence-themes``)."""
+
+    catalog = models.ForeignKey(
+        SystemCatalog, on_delete=models.CASCADE, related_name="competence_themes"
+    )
+    key = models.SlugField(max_length=40)
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    good = models.TextField(help_text="What it looks like when someone is good at it.")
+
+    class Meta:
+        ordering = ["catalog_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalog", "key"], name="competence_theme_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

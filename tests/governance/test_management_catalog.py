@@ -15,10 +15,11 @@ from governance.management_catalog import (
     CATALOG_DIR,
     CLAUSES,
     SOURCES,
+    competence_catalogs_load,
     current_catalog,
     system_catalogs_load,
 )
-from governance.models import SystemCatalog, SystemItem
+from governance.models import CompetenceTheme, SystemCatalog, SystemItem
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,62 @@ def test_a_wrong_file_is_refused_whole(tmp_path, change, message):
 
 def test_the_shipped_file_is_valid_on_its_own(tmp_path):
     shutil.copy(FILE, tmp_path / FILE.name)
-    SystemCatalog.objects.all().delete()
+    SystemCatalog.objects.filter(key="management-system").delete()
     (loaded,) = system_catalogs_load(tmp_path)
     assert loaded.items.count() == len(CLAUSES) == 30
+
+
+# --- the collaborative competence themes (7.2, 7.5.4) --------------------------------------
+
+THEMES = CATALOG_DIR / "competence-themes.yaml"
+
+
+def test_migrate_loaded_the_competence_themes_in_our_words():
+    catalog = current_catalog("competence-themes")
+    themes = list(catalog.competence_themes.all())
+    keys = [theme.key for theme in themes]
+    assert len(keys) >= 12
+    for key in (
+        "communication",
+        "negotiation",
+        "conflict_resolution",
+        "trust_building",
+        "risk_awareness",
+        "systems_thinking",
+    ):
+        assert key in keys, key
+    for theme in themes:
+        assert len(theme.description) > 40, theme.key
+        assert len(theme.good) > 30, theme.key
+    # The management-system catalog is not confused with it.
+    assert current_catalog().key == "management-system"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["themes"].append(dict(d["themes"][0])), "a key of its own"),
+        (lambda d: d["themes"][0].pop("good"), "lacks good"),
+        (lambda d: d.pop("themes"), "'themes' is missing"),
+    ],
+)
+def test_a_wrong_competence_file_is_refused_whole(tmp_path, change, message):
+    data = yaml.safe_load(THEMES.read_text(encoding="utf-8"))
+    data["version"] = "broken"
+    change(data)
+    (tmp_path / THEMES.name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ImproperlyConfigured, match=message):
+        competence_catalogs_load(tmp_path)
+    assert not SystemCatalog.objects.filter(version="broken").exists()
+
+
+def test_a_new_competence_version_is_added_beside_the_old(tmp_path):
+    assert competence_catalogs_load() == []
+    data = yaml.safe_load(THEMES.read_text(encoding="utf-8"))
+    data["version"] = "2099.1"
+    (tmp_path / THEMES.name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    (added,) = competence_catalogs_load(tmp_path)
+    assert current_catalog("competence-themes") == added
+    assert CompetenceTheme.objects.filter(catalog__key="competence-themes").count() == 2 * len(
+        data["themes"]
+    )
