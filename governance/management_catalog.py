@@ -115,11 +115,12 @@ def _read(path: Path) -> dict:
     return data
 
 
-def system_catalogs_load(directory: Path = CATALOG_DIR) -> list[SystemCatalog]:
-    """Every catalog file's version, loaded unless already there; returns those added."""
+def _load(directory: Path, pattern: str, read, rows) -> list[SystemCatalog]:
+    """Each file's version, read and checked whole by ``read``, stored with the rows ``rows``
+    makes of it, unless that version is there already; returns the catalogs added."""
     added = []
-    for path in sorted(directory.glob("management-*.yaml")):
-        data = _read(path)
+    for path in sorted(directory.glob(pattern)):
+        data = read(path)
         version = str(data["version"])
         if SystemCatalog.objects.filter(key=data["key"], version=version).exists():
             continue
@@ -127,22 +128,32 @@ def system_catalogs_load(directory: Path = CATALOG_DIR) -> list[SystemCatalog]:
             catalog = SystemCatalog.objects.create(
                 key=data["key"], version=version, title=data["title"]
             )
-            SystemItem.objects.bulk_create(
-                SystemItem(
-                    catalog=catalog,
-                    item_id=item["id"],
-                    clause=item["clause"],
-                    section=item["section"],
-                    position=position,
-                    title=item["title"],
-                    guidance=" ".join(item["guidance"].split()),
-                    evidence=item["evidence"],
-                    sources=list(item["sources"]),
-                )
-                for position, item in enumerate(data["items"], start=1)
-            )
+            model, objects = rows(catalog, data)
+            model.objects.bulk_create(objects)
         added.append(catalog)
     return added
+
+
+def _items(catalog: SystemCatalog, data: dict):
+    return SystemItem, [
+        SystemItem(
+            catalog=catalog,
+            item_id=item["id"],
+            clause=item["clause"],
+            section=item["section"],
+            position=position,
+            title=item["title"],
+            guidance=" ".join(item["guidance"].split()),
+            evidence=item["evidence"],
+            sources=list(item["sources"]),
+        )
+        for position, item in enumerate(data["items"], start=1)
+    ]
+
+
+def system_catalogs_load(directory: Path = CATALOG_DIR) -> list[SystemCatalog]:
+    """Every management-system catalog file's version, loaded unless already there."""
+    return _load(directory, "management-*.yaml", _read, _items)
 
 
 def current_catalog(key: str = CATALOG_KEY) -> SystemCatalog:
@@ -172,28 +183,20 @@ def _read_competences(path: Path) -> dict:
     return data
 
 
+def _themes(catalog: SystemCatalog, data: dict):
+    return CompetenceTheme, [
+        CompetenceTheme(
+            catalog=catalog,
+            key=theme["key"],
+            position=position,
+            title=theme["title"],
+            description=theme["description"],
+            good=theme["good"],
+        )
+        for position, theme in enumerate(data["themes"], start=1)
+    ]
+
+
 def competence_catalogs_load(directory: Path = CATALOG_DIR) -> list[SystemCatalog]:
     """Every competence catalog file's version, loaded unless already there."""
-    added = []
-    for path in sorted(directory.glob("competence-*.yaml")):
-        data = _read_competences(path)
-        version = str(data["version"])
-        if SystemCatalog.objects.filter(key=data["key"], version=version).exists():
-            continue
-        with transaction.atomic():
-            catalog = SystemCatalog.objects.create(
-                key=data["key"], version=version, title=data["title"]
-            )
-            CompetenceTheme.objects.bulk_create(
-                CompetenceTheme(
-                    catalog=catalog,
-                    key=theme["key"],
-                    position=position,
-                    title=theme["title"],
-                    description=theme["description"],
-                    good=theme["good"],
-                )
-                for position, theme in enumerate(data["themes"], start=1)
-            )
-        added.append(catalog)
-    return added
+    return _load(directory, "competence-*.yaml", _read_competences, _themes)

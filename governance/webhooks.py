@@ -11,7 +11,7 @@ from __future__ import annotations
 from governance.models import Issue, MaturityReview, Risk, RiskStatus
 from relationships.models import Visibility
 from relationships.services.webhooks import webhook_emit
-from relationships.visibility import audience_of
+from relationships.visibility import audience_of, record_audience
 from relationships.webhook_events import WebhookEventType, register_webhook_event
 
 _RELATIONSHIP_EXAMPLE = {"id": 12, "name": "Northwind and Contoso joint delivery"}
@@ -79,14 +79,6 @@ def _relationship(relationship) -> dict:
     return {"id": relationship.pk, "name": relationship.name}
 
 
-def _audience(record) -> set[int]:
-    return audience_of(
-        relationship_id=record.relationship_id,
-        organization_id=record.organization_id,
-        visibility=record.visibility,
-    )
-
-
 def issue_escalated_emit(issue: Issue, *, previous_level, reason: str, by_person: bool) -> None:
     data = {
         "issue": issue.pk,
@@ -98,7 +90,9 @@ def issue_escalated_emit(issue: Issue, *, previous_level, reason: str, by_person
         "by": "person" if by_person else "schedule",
         "reason": reason,
     }
-    webhook_emit(organization_ids=_audience(issue), event_type=ISSUE_ESCALATED.name, data=data)
+    webhook_emit(
+        organization_ids=record_audience(issue), event_type=ISSUE_ESCALATED.name, data=data
+    )
 
 
 def risk_scored_emit(risk: Risk, *, previous_score: int) -> None:
@@ -116,7 +110,7 @@ def risk_scored_emit(risk: Risk, *, previous_score: int) -> None:
         "previous_score": previous_score,
     }
     webhook_emit(
-        organization_ids=_audience(risk),
+        organization_ids=record_audience(risk),
         event_type=RISK_THRESHOLD_CROSSED.name,
         data=data,
         applies=lambda endpoint: previous_score < endpoint.risk_score_threshold <= risk.score,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lifecycle.models import DecisionRecord, DocumentVersion, RecordKind, Stage
 from relationships.services.webhooks import webhook_emit
-from relationships.visibility import audience_of
+from relationships.visibility import record_audience
 from relationships.webhook_events import WebhookEventType, register_webhook_event
 
 _RELATIONSHIP_EXAMPLE = {"id": 12, "name": "Northwind and Contoso joint delivery"}
@@ -90,20 +90,9 @@ def _gate_data(gate: DecisionRecord) -> dict:
     }
 
 
-def _audience(record) -> set[int]:
-    if record.relationship_id is None:
-        return {record.organization_id}
-    return audience_of(
-        relationship_id=record.relationship_id,
-        organization_id=record.organization_id,
-        visibility=record.visibility,
-    )
-
-
 def gate_requested_emit(gate: DecisionRecord) -> None:
-    webhook_emit(
-        organization_ids=_audience(gate), event_type=GATE_REQUESTED.name, data=_gate_data(gate)
-    )
+    data = _gate_data(gate)
+    webhook_emit(organization_ids=record_audience(gate), event_type=GATE_REQUESTED.name, data=data)
 
 
 def gate_decided_emit(gate: DecisionRecord, outcome: DecisionRecord) -> None:
@@ -112,7 +101,7 @@ def gate_decided_emit(gate: DecisionRecord, outcome: DecisionRecord) -> None:
         "outcome": "passed" if outcome.kind == RecordKind.GATE_PASSED else "reopened",
         "decided_at": outcome.created_at.isoformat(),
     }
-    webhook_emit(organization_ids=_audience(gate), event_type=GATE_DECIDED.name, data=data)
+    webhook_emit(organization_ids=record_audience(gate), event_type=GATE_DECIDED.name, data=data)
 
 
 def document_issued_emit(version: DocumentVersion) -> None:
@@ -127,4 +116,6 @@ def document_issued_emit(version: DocumentVersion) -> None:
         "visibility": version.visibility,
         "issued_at": version.decided_at.isoformat(),
     }
-    webhook_emit(organization_ids=_audience(version), event_type=DOCUMENT_ISSUED.name, data=data)
+    webhook_emit(
+        organization_ids=record_audience(version), event_type=DOCUMENT_ISSUED.name, data=data
+    )

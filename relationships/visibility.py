@@ -212,17 +212,28 @@ def audit_scope_branches(organization: Organization) -> list[Q]:
     ]
 
 
-def audience_of(*, relationship_id: int, organization_id: int, visibility: str) -> set[int]:
+def audience_of(*, relationship_id: int | None, organization_id: int, visibility: str) -> set[int]:
     """The organizations that see a workspace record: ``workspace_q`` read the other way.
 
-    Its owner always; for a joint record, every active party of its relationship too. Who is
-    told of a change (webhooks) asks this, so nobody hears of a record they cannot read.
+    Its owner always; for a joint record, every active party of its relationship too (an
+    organization's own record about no relationship is its alone). Who is told of a change
+    (webhooks) asks this, so nobody hears of a record they cannot read.
     """
     audience = {organization_id}
-    if visibility == Visibility.JOINT:
+    if visibility == Visibility.JOINT and relationship_id is not None:
         audience.update(
             Party.objects.unscoped()  # unscoped(tenancy): the rule itself, read backwards
             .filter(relationship_id=relationship_id, status=PartyStatus.ACTIVE)
             .values_list("organization_id", flat=True)
         )
     return audience
+
+
+def record_audience(record) -> set[int]:
+    """``audience_of`` a workspace row: one with ``relationship_id`` (or none),
+    ``organization_id`` and ``visibility``."""
+    return audience_of(
+        relationship_id=record.relationship_id,
+        organization_id=record.organization_id,
+        visibility=record.visibility,
+    )

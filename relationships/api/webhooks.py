@@ -16,6 +16,7 @@ from cbrms.api.pagination import CursorPagination
 from cbrms.api.schema import CONFLICT, error
 from cbrms.api.serializers import InputSerializer
 from cbrms.api.viewsets import CreateMixin, DestroyMixin, OrgViewSet, UpdateMixin
+from cbrms.jobs.api import QUEUE_DOWN
 from cbrms.tenancy.api import write_action, writes
 from relationships.models import MessageState, WebhookAttempt, WebhookEndpoint, WebhookMessage
 from relationships.models.webhooks import RISK_SCORE_MAX
@@ -225,7 +226,6 @@ _ATTEMPTS_EXAMPLE = [
         "response_excerpt": "",
     },
 ]
-QUEUE_DOWN = error("The job queue does not answer (`jobs_unavailable`): nothing was queued.")
 
 
 @extend_schema_view(

@@ -33,7 +33,8 @@ from standardwebhooks.webhooks import Webhook
 
 from cbrms import outbound
 from cbrms.celery import app as celery_app
-from cbrms.errors import ApplicationError, Conflict, ValidationFailed
+from cbrms.errors import Conflict, ValidationFailed
+from cbrms.jobs.services import JobsUnavailable
 from relationships.models import (
     Membership,
     MessageState,
@@ -61,19 +62,6 @@ DELIVER_TASK = "relationships.webhook_tasks.deliver_webhook"
 NOTIFY_DISABLED_TASK = "relationships.tasks.notify_webhook_disabled"
 #: A message body is the event, small by design: ids and names, never documents.
 EXCERPT_CHARS = 1000
-
-
-class WebhooksUnavailable(ApplicationError):
-    """A replay or test could not be queued: the job queue does not answer (503)."""
-
-    status_code = 503
-    code = "jobs_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "The message cannot be queued right now (the job queue does not answer). "
-            "Nothing changed: try again in a minute."
-        )
 
 
 @dataclass(frozen=True)
@@ -328,7 +316,7 @@ def _send_or_refuse(message: WebhookMessage, *, manual: bool = False) -> None:
             # A test message nobody will send: remove it rather than leave it to the sweep.
             # unscoped(by-id): the row this request has just written
             WebhookMessage.objects.unscoped().filter(pk=message.pk).delete()
-        raise WebhooksUnavailable() from None
+        raise JobsUnavailable() from None
 
 
 # --- sending ---------------------------------------------------------------------------------
